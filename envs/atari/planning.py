@@ -1,0 +1,85 @@
+"""The emulator as the planner sees it: restore a state, act with frame skip, no screens.
+
+The planner's hot path lives here, so it is kept to what a raw ``ALEInterface.act``
+loop does: per agent step, ``frame_skip`` calls to ``act`` and a lives check. The
+planner-only conventions of Guo et al.'s atari_uct code are :class:`PlanningConfig`
+options: a lost life ends a simulated trajectory, and rewards are clipped to their
+sign (the planner also keeps the raw sum, for reporting).
+
+Implements the :class:`mcts.model.Model` protocol.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from distill.errors import DistillError
+from envs.atari.env import AtariEnv, AtariSnapshot, new_ale
+from envs.atari.names import canonical_game
+
+
+@dataclass(frozen=True)
+class PlanningConfig:
+    """What a simulated step means inside the search."""
+
+    frame_skip: int = 4
+    life_loss_terminal: bool = True
+    clip_rewards: bool = True
+    full_action_space: bool = False
+
+
+class AtariPlanningModel:
+    """A private emulator for search. ``step`` returns (reward, terminal).
+
+    ``frames`` counts every emulated frame (the planner's budget and its cost).
+    """
+
+    def __init__(self, game: str, config: PlanningConfig = PlanningConfig(), seed: int = 0):
+        self.game = canonical_game(game)
+        self.config = config
+        self.ale = new_ale(self.game, seed)
+        actions = self.ale.getLegalActionSet() if config.full_action_space else self.ale.getMinimalActionSet()
+        self.action_set = [int(a.value) for a in actions]
+        self.num_actions = len(self.action_set)
+        self.frames = 0
+
+    def clone_state(self):
+        return self.ale.cloneState(include_rng=True)
+
+    def restore_state(self, state) -> None:
+        self.ale.restoreState(state)
+
+    def root_state(self, snap: AtariSnapshot):
+        """The emulator state of a real environment's snapshot (the search's root)."""
+        if snap.game != self.game:
+            raise DistillError(f"cannot plan on {self.game!r} from a {snap.game!r} snapshot")
+        return snap.ale_state
+
+    def step(self, action: int) -> tuple[float, bool]:
+        """One agent step: ``frame_skip`` frames of ``action``. Returns (reward, terminal),
+        the reward sign-clipped when ``clip_rewards``."""
+        ale = self.ale
+        a = self.action_set[action]
+        lives = ale.lives()
+        reward = 0
+        n = 0
+        for _ in range(self.config.frame_skip):
+            reward += ale.act(a)
+            n += 1
+            if ale.game_over():
+                break
+        self.frames += n
+        terminal = ale.game_over() or (self.config.life_loss_terminal and ale.lives() < lives)
+        if self.config.clip_rewards:
+            return float((reward > 0) - (reward < 0)), terminal
+        return float(reward), terminal
+
+    def state_key(self) -> bytes:
+        """The RAM: two states with equal RAM are treated as the same (the skip rule)."""
+        return self.ale.getRAM().tobytes()
+
+    @classmethod
+    def for_env(cls, env: AtariEnv, config: PlanningConfig | None = None, seed: int = 0):
+        """A planning model matching a real environment's game, action set and frame skip."""
+        config = config or PlanningConfig(frame_skip=env.config.frame_skip,
+                                          full_action_space=env.config.full_action_space)
+        return cls(env.game, config, seed)

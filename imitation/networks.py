@@ -1,0 +1,60 @@
+"""Convolutional networks mapping stacked Atari frames to one output per action.
+
+``dqn2013`` is the network of Mnih et al. (2013), "Playing Atari with Deep Reinforcement
+Learning", which Guo et al. (2014) used for their UCT-distilled policies:
+conv 16 8x8 stride 4, conv 32 4x4 stride 2, fully connected 256, one output per action,
+ReLU after every hidden layer. ``nature`` is the larger network of Mnih et al. (2015),
+"Human-level control through deep reinforcement learning": conv 32 8x8/4, conv 64 4x4/2,
+conv 64 3x3/1, fully connected 512.
+
+Both take uint8 observations [B, frames, size, size] and scale them by 1/255 inside.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import torch
+from torch import nn
+
+Architecture = Literal["dqn2013", "nature"]
+
+# (out_channels, kernel, stride) per conv layer, then the hidden width.
+_LAYERS: dict[str, tuple[list[tuple[int, int, int]], int]] = {
+    "dqn2013": ([(16, 8, 4), (32, 4, 2)], 256),
+    "nature": ([(32, 8, 4), (64, 4, 2), (64, 3, 1)], 512),
+}
+
+
+@dataclass(frozen=True)
+class NetworkConfig:
+    """arch: ``dqn2013`` (Guo et al.'s) or ``nature``; frames x size x size input."""
+
+    arch: Architecture = "dqn2013"
+    frames: int = 4
+    size: int = 84
+
+    def __post_init__(self):
+        if self.arch not in _LAYERS:
+            raise ValueError(f"unknown network {self.arch!r}; choose from {sorted(_LAYERS)}")
+
+
+class AtariConvNet(nn.Module):
+    """uint8 [B, frames, size, size] -> [B, num_actions] (logits or Q-values)."""
+
+    def __init__(self, config: NetworkConfig, num_actions: int):
+        super().__init__()
+        convs, hidden = _LAYERS[config.arch]
+        layers: list[nn.Module] = []
+        channels, size = config.frames, config.size
+        for out_channels, kernel, stride in convs:
+            layers += [nn.Conv2d(channels, out_channels, kernel, stride), nn.ReLU()]
+            channels, size = out_channels, (size - kernel) // stride + 1
+        self.features = nn.Sequential(*layers, nn.Flatten())
+        self.head = nn.Sequential(nn.Linear(channels * size * size, hidden), nn.ReLU(),
+                                  nn.Linear(hidden, num_actions))
+        self.config = config
+        self.num_actions = num_actions
+
+    def forward(self, obs: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(obs.float() / 255.0))

@@ -1,0 +1,150 @@
+"""The distilled policy: a convolutional network trained to imitate the UCT planner.
+
+Guo et al. (2014), "Deep Learning for Real-Time Atari Game Play Using Offline
+Monte-Carlo Tree Search Planning", train the DQN-2013 network two ways:
+
+* **UCTtoClassification** (``head="classification"``): a softmax over actions with
+  cross-entropy on the planner's chosen action. Optionally (``target="visits"``) the
+  target is the root visit distribution N(s, a) / sum_b N(s, b) instead of the one-hot.
+  pi_theta is the softmax of the logits.
+* **UCTtoRegression** (``head="regression"``): one output per action regressing the root
+  Q-values with a squared error, masked where the planner never tried an action (NaN).
+  It acts greedily on its Q-values; where a distribution is needed (PLATO's pi_theta)
+  it is softmax(Q / tau_abs), with the temperature relative to the spread of the
+  predicted Q-values at that state: ``tau_abs = tau * (max_a Q - min_a Q)`` (uniform when
+  the spread is zero), so the same ``tau`` works whatever the game's reward scale.
+
+Both act epsilon-greedily with :meth:`DistilledPolicy.act`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from imitation.dataset import LabelBatch
+from imitation.networks import AtariConvNet, NetworkConfig
+
+Head = Literal["classification", "regression"]
+Target = Literal["action", "visits"]
+
+
+@dataclass(frozen=True)
+class PolicyConfig:
+    """head:    ``classification`` (UCTtoClassification) or ``regression`` (UCTtoRegression).
+    target:  classification target, the planner's ``action`` or its root ``visits``.
+    tau:     regression only: pi_theta = softmax(Q / (tau * spread of Q)).
+    network: the convolutional network.
+    """
+
+    head: Head = "classification"
+    target: Target = "action"
+    tau: float = 0.1
+    network: NetworkConfig = field(default_factory=NetworkConfig)
+
+    def __post_init__(self):
+        if self.head not in ("classification", "regression"):
+            raise ValueError(f"unknown head {self.head!r}")
+        if self.target not in ("action", "visits"):
+            raise ValueError(f"unknown target {self.target!r}")
+        if self.head == "regression" and self.target != "action":
+            raise ValueError("the regression head regresses Q-values; target applies to classification")
+        if not self.tau > 0:
+            raise ValueError(f"tau must be > 0, got {self.tau}")
+
+    @classmethod
+    def from_json(cls, data: dict) -> "PolicyConfig":
+        return cls(head=data["head"], target=data["target"], tau=float(data["tau"]),
+                   network=NetworkConfig(**data["network"]))
+
+
+def resolve_device(device: str = "auto") -> torch.device:
+    """``"auto"``: the GPU when one is present, else the CPU; otherwise a torch device name."""
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(device)
+
+
+class DistilledPolicy(nn.Module):
+    """obs uint8 [B, 4, 84, 84] -> outputs [B, A] (logits, or Q-values for regression)."""
+
+    def __init__(self, config: PolicyConfig, num_actions: int, *, seed: int = 0,
+                 device: str = "auto"):
+        super().__init__()
+        self.config = config
+        self.num_actions = num_actions
+        with torch.random.fork_rng(devices=[]):  # seeded init, global RNG untouched
+            torch.manual_seed(seed)
+            self.net = AtariConvNet(config.network, num_actions)
+        self.device = resolve_device(device)
+        self.to(self.device)
+
+    def forward(self, obs: torch.Tensor) -> torch.Tensor:
+        return self.net(obs)
+
+    # -- pi_theta -------------------------------------------------------------------
+
+    def log_pi_from_outputs(self, out: torch.Tensor) -> torch.Tensor:
+        """[B, A] outputs -> [B, A] log pi_theta."""
+        if self.config.head == "classification":
+            return F.log_softmax(out, dim=-1)
+        top = out.max(dim=-1, keepdim=True).values
+        spread = top - out.min(dim=-1, keepdim=True).values
+        tau_abs = (self.config.tau * spread).clamp_min(1e-12)
+        return F.log_softmax((out - top) / tau_abs, dim=-1)
+
+    # -- training -------------------------------------------------------------------
+
+    def loss(self, batch: LabelBatch) -> torch.Tensor:
+        """The head's supervised loss on a batch of planner labels (a scalar tensor)."""
+        out = self(self.obs_tensor(batch.obs))
+        if self.config.head == "regression":
+            q = torch.as_tensor(batch.q, dtype=torch.float32, device=self.device)
+            tried = torch.isfinite(q)
+            err = torch.where(tried, out - torch.nan_to_num(q), torch.zeros_like(out))
+            return (err ** 2).sum() / tried.sum().clamp_min(1)
+        action = torch.as_tensor(batch.action, dtype=torch.long, device=self.device)
+        if self.config.target == "action":
+            return F.cross_entropy(out, action)
+        visits = torch.as_tensor(batch.visits, dtype=torch.float32, device=self.device)
+        total = visits.sum(dim=-1, keepdim=True)
+        onehot = F.one_hot(action, self.num_actions).float()
+        target = torch.where(total > 0, visits / total.clamp_min(1), onehot)
+        return -(target * F.log_softmax(out, dim=-1)).sum(dim=-1).mean()
+
+    # -- acting (numpy in, numpy out) -------------------------------------------------
+
+    def obs_tensor(self, obs: np.ndarray) -> torch.Tensor:
+        """uint8 [B, 4, 84, 84] (or one [4, 84, 84]) -> a uint8 tensor on the device."""
+        obs = np.asarray(obs, dtype=np.uint8)
+        if obs.ndim == 3:
+            obs = obs[None]
+        return torch.from_numpy(np.ascontiguousarray(obs)).to(self.device)
+
+    @torch.no_grad()
+    def outputs(self, obs: np.ndarray) -> np.ndarray:
+        """[B, A] float32 logits or Q-values (obs [B, 4, 84, 84] or [4, 84, 84])."""
+        return self(self.obs_tensor(obs)).float().cpu().numpy()
+
+    @torch.no_grad()
+    def log_pi(self, obs: np.ndarray) -> np.ndarray:
+        """[B, A] float64 log pi_theta(a | obs), as PLATO's teacher needs it."""
+        out = self(self.obs_tensor(obs))
+        return self.log_pi_from_outputs(out.double()).cpu().numpy()
+
+    @torch.no_grad()
+    def greedy(self, obs: np.ndarray) -> np.ndarray:
+        """[B] int64 argmax actions."""
+        return self(self.obs_tensor(obs)).argmax(dim=-1).cpu().numpy()
+
+    def act(self, obs: np.ndarray, epsilon: float, rng: np.random.Generator) -> int:
+        """Epsilon-greedy action for one observation [4, 84, 84]: a uniform random action
+        with probability ``epsilon``, else the greedy one. Draws one uniform from ``rng``
+        per call (and one more integer when exploring)."""
+        if rng.random() < epsilon:
+            return int(rng.integers(self.num_actions))
+        return int(self.greedy(obs)[0])

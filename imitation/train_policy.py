@@ -1,0 +1,150 @@
+"""Supervised fitting of the distilled policy on the planner's labels.
+
+Guo et al. (2014) fit their UCTto* networks with plain minibatch gradient descent on the
+UCT-labelled states; here: Adam, learning rate 1e-3, minibatches of 100, for a number
+of passes over the training episodes (DAgger rounds refit on the aggregated dataset).
+Validation agreement is the fraction of held-out states (held out by episode) where
+the policy's greedy action equals the planner's.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from imitation.dataset import LabelDataset, Split
+from imitation.policy import DistilledPolicy
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """lr, batch_size: Adam step size and minibatch rows.
+    epochs:       passes over the training split.
+    max_steps:    stop after this many gradient steps even mid-epoch (None: no cap).
+    val_fraction: fraction of episodes held out (by a hash of (round, episode)).
+    buffer_rows:  shuffle-buffer size in rows (bounds memory).
+    seed:         minibatch order; epoch e uses seed + e.
+    """
+
+    lr: float = 1e-3
+    batch_size: int = 100
+    epochs: int = 10
+    max_steps: int | None = None
+    val_fraction: float = 0.1
+    buffer_rows: int = 20_000
+    seed: int = 0
+
+    def __post_init__(self):
+        if self.batch_size <= 0 or self.epochs <= 0:
+            raise ValueError("batch_size and epochs must be positive")
+        if self.max_steps is not None and self.max_steps <= 0:
+            raise ValueError("max_steps must be positive (or None)")
+        if not 0.0 <= self.val_fraction < 1.0:
+            raise ValueError("val_fraction must be in [0, 1)")
+
+
+@dataclass(frozen=True)
+class AgreementStats:
+    """agreement: fraction of rows whose greedy action is the planner's (NaN if no rows).
+    action_entropy: mean entropy of pi_theta (nats) over those rows."""
+
+    agreement: float
+    action_entropy: float
+    rows: int
+
+
+@dataclass
+class TrainResult:
+    steps: int
+    losses: list[float] = field(default_factory=list)        # [steps] minibatch losses
+    epoch_losses: list[float] = field(default_factory=list)  # [epochs run] mean loss
+    train_rows: int = 0
+    val_rows: int = 0
+    val_agreement: float = math.nan
+    action_entropy: float = math.nan  # on the validation split (training split if none)
+
+
+@torch.no_grad()
+def evaluate_agreement(policy: DistilledPolicy, dataset: LabelDataset, split: Split = "val",
+                       val_fraction: float = 0.1, batch_size: int = 500) -> AgreementStats:
+    """Agreement with the planner and pi_theta's entropy over ``split``, streamed."""
+    was_training = policy.training
+    policy.eval()
+    agree, entropy, rows = 0, 0.0, 0
+    for batch in dataset.iter_batches(batch_size, split=split, val_fraction=val_fraction,
+                                      shuffle=False):
+        out = policy(policy.obs_tensor(batch.obs))
+        logp = policy.log_pi_from_outputs(out.double())
+        agree += int((out.argmax(dim=-1).cpu().numpy() == batch.action).sum())
+        entropy += float(-(logp.exp() * logp).nan_to_num().sum().item())
+        rows += len(batch)
+    policy.train(was_training)
+    if rows == 0:
+        return AgreementStats(math.nan, math.nan, 0)
+    return AgreementStats(agree / rows, entropy / rows, rows)
+
+
+def train_policy(policy: DistilledPolicy, dataset: LabelDataset, config: TrainConfig, *,
+                 writer=None, step_offset: int = 0, progress: bool = False) -> TrainResult:
+    """Fit ``policy`` on ``dataset``'s training split; returns losses and validation stats.
+
+    writer: an optional ``torch.utils.tensorboard.SummaryWriter``; logs ``train/loss`` per
+    step and, at the end, ``val/agreement`` and ``policy/action_entropy``, at global step
+    ``step_offset + step`` (pass the running total across DAgger rounds).
+    """
+    optimizer = torch.optim.Adam(policy.parameters(), lr=config.lr)
+    train_rows = dataset.num_labels("train", config.val_fraction)
+    result = TrainResult(steps=0, train_rows=train_rows)
+    per_epoch = math.ceil(train_rows / config.batch_size)
+    total = per_epoch * config.epochs
+    if config.max_steps is not None:
+        total = min(total, config.max_steps)
+    bar = None
+    if progress:
+        from tqdm import tqdm
+        bar = tqdm(total=total, desc="train", unit="step", leave=False)
+    policy.train()
+    for epoch in range(config.epochs):
+        epoch_losses = []
+        for batch in dataset.iter_batches(config.batch_size, split="train",
+                                          val_fraction=config.val_fraction,
+                                          seed=config.seed + epoch,
+                                          buffer_rows=config.buffer_rows):
+            loss = policy.loss(batch)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            value = float(loss.item())
+            result.steps += 1
+            result.losses.append(value)
+            epoch_losses.append(value)
+            if writer is not None:
+                writer.add_scalar("train/loss", value, step_offset + result.steps)
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix(loss=f"{value:.4f}")
+            if config.max_steps is not None and result.steps >= config.max_steps:
+                break
+        if epoch_losses:
+            result.epoch_losses.append(float(np.mean(epoch_losses)))
+        if config.max_steps is not None and result.steps >= config.max_steps:
+            break
+    if bar is not None:
+        bar.close()
+    policy.eval()
+    stats = evaluate_agreement(policy, dataset, "val", config.val_fraction)
+    result.val_rows = stats.rows
+    result.val_agreement = stats.agreement
+    result.action_entropy = stats.action_entropy
+    if stats.rows == 0:
+        result.action_entropy = evaluate_agreement(policy, dataset, "train",
+                                                   config.val_fraction).action_entropy
+    if writer is not None:
+        step = step_offset + result.steps
+        if not math.isnan(result.val_agreement):
+            writer.add_scalar("val/agreement", result.val_agreement, step)
+        if not math.isnan(result.action_entropy):
+            writer.add_scalar("policy/action_entropy", result.action_entropy, step)
+    return result

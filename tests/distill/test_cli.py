@@ -1,0 +1,46 @@
+"""The CLI contract: help, one-line errors with non-zero exits, config.json + result.json."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from distill.cli import COMMANDS, main
+
+
+def run_cli(*argv):
+    return subprocess.run([sys.executable, "-m", "distill.cli", *argv], capture_output=True, text=True)
+
+
+def test_help_lists_every_command():
+    out = run_cli("--help").stdout
+    for name in COMMANDS:
+        assert name.replace("_", "-") in out
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["env-check", "--game", "pnog"], "unknown game 'pnog'; did you mean pong"),
+    (["env-check", "--game", "pong", "--steps", "-1"], "must be a positive integer"),
+    (["env-check", "--game", "pong", "--steps", "x"], "expected a positive integer"),
+    (["env-check", "--game", "pong", "--out", "/proc/forbidden"], "not writable"),
+])
+def test_bad_input_is_one_line_and_exit_2(argv, message):
+    proc = run_cli(*argv)
+    assert proc.returncode == 2
+    assert message in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_env_check_writes_config_and_result(tmp_path):
+    assert main(["env-check", "--game", "Pong", "--points", "3", "--steps", "10", "--out", str(tmp_path)]) == 0
+    result = json.loads((tmp_path / "result.json").read_text())
+    assert result["game"] == "pong" and result["checks"] == 4 and result["mismatches"] == 0
+    config = json.loads((tmp_path / "config.json").read_text())
+    assert config["seed"] == 0
+    assert {"mcts-distill", "ale-py", "torch", "numba"} <= set(config["versions"])
+
+
+def test_env_check_exits_1_on_mismatch(tmp_path):
+    assert main(["env-check", "--game", "qbert", "--points", "0", "--steps", "20", "--out", str(tmp_path)]) == 1
+    result = json.loads((tmp_path / "result.json").read_text())
+    assert result["mismatches"] == 1 and result["mismatch_details"][0]["point"] == 0

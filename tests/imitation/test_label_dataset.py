@@ -1,0 +1,234 @@
+"""The label dataset: round trip, resume after a killed writer, corrupted chunks."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from distill.errors import DistillError
+from imitation.dataset import (CorruptChunkWarning, EpisodeRecorder, LabelDataset, LabelSpec,
+                               chunk_name, is_validation)
+from imitation_fixtures import SPEC, assert_episodes_equal, synthetic_episode
+from mcts.decision import Decision
+
+HERE = Path(__file__).parent
+REPO = HERE.parent.parent
+
+
+def _write(path, keys, spec=SPEC):
+    ds = LabelDataset.create(path, spec)
+    for r, e in keys:
+        ds.write_episode(synthetic_episode(r, e, spec))
+    return ds
+
+
+def _row_ids(batches):
+    return [(int(r), int(e), int(s)) for b in batches for r, e, s in zip(b.round, b.episode, b.step)]
+
+
+def test_round_trip_is_exact(tmp_path):
+    keys = [(0, 0), (0, 1), (1, 0), (1, 7)]
+    ds = _write(tmp_path / "d", keys)
+    again = LabelDataset.open(tmp_path / "d", expect=SPEC)
+    assert again.completed() == set(keys)
+    for r, e in keys:
+        assert_episodes_equal(again.read_episode(r, e), synthetic_episode(r, e))
+    assert again.num_labels() == sum(len(synthetic_episode(r, e)) for r, e in keys)
+    summaries = again.episodes()
+    assert [(s.round, s.episode) for s in summaries] == sorted(keys)
+    for s in summaries:
+        ep = synthetic_episode(s.round, s.episode)
+        assert s.labels == len(ep) and s.frames == ep.frames.sum()
+        assert s.differing == int((ep.executed != ep.action).sum()) and s.score == ep.score
+    # Writing an existing key is refused: collection must skip completed() keys.
+    with pytest.raises(DistillError, match="already exists"):
+        ds.write_episode(synthetic_episode(0, 1))
+
+
+def test_recorder_drops_skipped_decisions(tmp_path):
+    rng = np.random.default_rng(1)
+    rec = EpisodeRecorder(round=2, episode=3, seed=9, spec=SPEC)
+    kept = []
+    for t in range(6):
+        obs = rng.integers(0, 255, size=SPEC.obs_shape, dtype=np.uint8)
+        q = rng.normal(size=SPEC.num_actions)
+        dec = Decision(action=int(np.argmax(q)), q=q, visits=np.arange(SPEC.num_actions),
+                       frames=10 * t, skipped=(t % 3 == 1))
+        rec.add(step=t, obs=obs, decision=dec, executed=1)
+        if not dec.skipped:
+            kept.append((t, obs, dec))
+    ds = LabelDataset.create(tmp_path / "d", SPEC)
+    ds.write_episode(rec.finish(score=3.0, env_steps=6, lives_lost=1, terminated=False))
+    back = ds.read_episode(2, 3)
+    assert back.step.tolist() == [t for t, _, _ in kept]
+    np.testing.assert_array_equal(back.obs, np.stack([o for _, o, _ in kept]))
+    np.testing.assert_array_equal(back.q, np.stack([d.q for _, _, d in kept]).astype(np.float32))
+    assert back.action.tolist() == [d.action for _, _, d in kept]
+    assert back.frames.tolist() == [d.frames for _, _, d in kept]
+    assert back.env_steps == 6 and back.lives_lost == 1 and not back.terminated
+
+
+def test_batches_cover_every_row_once_and_are_seeded(tmp_path):
+    keys = [(r, e) for r in range(2) for e in range(5)]
+    ds = _write(tmp_path / "d", keys)
+    expected = sorted((r, e, int(s)) for r, e in keys for s in synthetic_episode(r, e).step)
+    # A shuffle buffer smaller than one chunk, and batches that do not divide the rows.
+    first = list(ds.iter_batches(7, split="all", seed=3, buffer_rows=5))
+    assert sorted(_row_ids(first)) == expected
+    assert all(len(b) == 7 for b in first[:-1])
+    assert _row_ids(first) == _row_ids(ds.iter_batches(7, split="all", seed=3, buffer_rows=5))
+    assert _row_ids(first) != _row_ids(ds.iter_batches(7, split="all", seed=4, buffer_rows=5))
+    # Rows keep their labels while shuffled.
+    for b in first:
+        for i in range(len(b)):
+            ep = synthetic_episode(int(b.round[i]), int(b.episode[i]))
+            j = int(np.flatnonzero(ep.step == b.step[i])[0])
+            assert b.action[i] == ep.action[j]
+            np.testing.assert_array_equal(b.obs[i], ep.obs[j])
+
+
+def test_validation_split_is_by_episode_and_stable(tmp_path):
+    keys = [(r, e) for r in range(3) for e in range(20)]
+    ds = _write(tmp_path / "d", keys)
+    val = ds.keys("val", 0.25)
+    train = ds.keys("train", 0.25)
+    assert set(val).isdisjoint(train) and set(val) | set(train) == set(keys)
+    assert 0 < len(val) < len(keys)
+    assert val == [k for k in keys if is_validation(*k, 0.25)]
+    val_rows = {(r, e) for r, e, _ in _row_ids(ds.iter_batches(50, split="val", val_fraction=0.25))}
+    assert val_rows == set(val)
+    # Adding a round does not move existing episodes between the splits.
+    ds.write_episode(synthetic_episode(3, 0))
+    assert [k for k in ds.keys("val", 0.25) if k[0] < 3] == val
+
+
+def test_content_does_not_depend_on_write_order(tmp_path):
+    keys = [(0, e) for e in range(6)]
+    a = _write(tmp_path / "a", keys)
+    b = _write(tmp_path / "b", list(reversed(keys)))
+    ba, bb = list(a.iter_batches(11, split="all", seed=5)), list(b.iter_batches(11, split="all", seed=5))
+    assert _row_ids(ba) == _row_ids(bb)
+    for x, y in zip(ba, bb):
+        np.testing.assert_array_equal(x.obs, y.obs)
+
+
+def test_other_game_or_action_set_is_refused(tmp_path):
+    _write(tmp_path / "d", [(0, 0)])
+    breakout = LabelSpec("Breakout", SPEC.action_set, SPEC.preprocessing)
+    with pytest.raises(DistillError, match="game Pong, not Breakout"):
+        LabelDataset.create(tmp_path / "d", breakout)
+    with pytest.raises(DistillError, match="action set"):
+        LabelDataset.open(tmp_path / "d", expect=LabelSpec("Pong", (0, 1, 2), SPEC.preprocessing))
+    with pytest.raises(DistillError, match="preprocessing"):
+        LabelDataset.open(tmp_path / "d", expect=LabelSpec("Pong", SPEC.action_set, {"frame_skip": 2}))
+    with pytest.raises(DistillError, match="not a label dataset"):
+        LabelDataset.open(tmp_path / "nothing")
+
+
+def _corrupt_two(tmp_path):
+    keys = [(0, e) for e in range(4)]
+    ds = _write(tmp_path / "d", keys)
+    truncated = ds.path / chunk_name(0, 1)
+    truncated.write_bytes(truncated.read_bytes()[: truncated.stat().st_size // 2])
+    flipped = ds.path / chunk_name(0, 2)
+    data = bytearray(flipped.read_bytes())
+    for i in range(len(data) // 3, len(data) // 3 + 64):
+        data[i] ^= 0xFF
+    flipped.write_bytes(bytes(data))
+    return keys, truncated, flipped
+
+
+def test_corrupted_chunk_is_refused_by_name(tmp_path):
+    _, truncated, _ = _corrupt_two(tmp_path)
+    ds = LabelDataset.open(tmp_path / "d", on_corrupt="refuse")
+    with pytest.raises(DistillError) as err:
+        list(ds.iter_batches(10, split="all", shuffle=False))
+    assert truncated.name in str(err.value)
+    assert err.value.exit_code == 1
+
+
+def test_corrupted_chunk_is_skipped_with_a_warning(tmp_path):
+    keys, truncated, flipped = _corrupt_two(tmp_path)
+    ds = LabelDataset.open(tmp_path / "d", on_corrupt="skip")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        rows = _row_ids(ds.iter_batches(10, split="all"))
+    messages = " ".join(str(w.message) for w in caught if issubclass(w.category, CorruptChunkWarning))
+    assert truncated.name in messages and flipped.name in messages
+    assert set(ds.skipped) == {truncated, flipped}
+    good = [(0, 0), (0, 3)]
+    assert sorted(rows) == sorted((r, e, int(s)) for r, e in good for s in synthetic_episode(r, e).step)
+
+
+WRITER = textwrap.dedent("""
+    import io, os, sys, time
+    import numpy as np
+    from imitation.dataset import LabelDataset
+    from imitation_fixtures import SPEC, synthetic_episode
+
+    path, episodes, stall_at, marker = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+    real_savez = np.savez_compressed
+
+    def stalling_savez(file, **arrays):
+        # Simulate being killed mid-chunk: half the bytes reach the disk, then we hang.
+        if int(arrays["episode"][0]) == stall_at:
+            buf = io.BytesIO()
+            real_savez(buf, **arrays)
+            file.write(buf.getvalue()[: len(buf.getvalue()) // 2])
+            file.flush()
+            os.fsync(file.fileno())
+            open(marker, "w").close()
+            time.sleep(600)
+        return real_savez(file, **arrays)
+
+    np.savez_compressed = stalling_savez
+    ds = LabelDataset.create(path, SPEC)
+    ds.discard_partial()  # --resume: drop what a killed writer left, keep whole chunks
+    done = ds.completed()
+    for e in range(episodes):
+        if (0, e) not in done:
+            ds.write_episode(synthetic_episode(0, e))
+""")
+
+
+def _run_writer(script, path, episodes, stall_at, marker):
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(HERE), str(REPO), os.environ.get("PYTHONPATH", "")]))
+    return subprocess.Popen([sys.executable, str(script), str(path), str(episodes), str(stall_at), str(marker)],
+                            env=env)
+
+
+def test_killed_writer_resumes_without_duplicates_or_gaps(tmp_path):
+    script = tmp_path / "writer.py"
+    script.write_text(WRITER)
+    episodes, marker = 6, tmp_path / "stalled"
+    proc = _run_writer(script, tmp_path / "killed", episodes, 3, marker)
+    deadline = time.monotonic() + 60
+    while not marker.exists():
+        assert proc.poll() is None, "writer exited before stalling"
+        assert time.monotonic() < deadline, "writer never reached the chunk to kill"
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+
+    killed = LabelDataset.open(tmp_path / "killed", expect=SPEC)
+    assert killed.completed() == {(0, 0), (0, 1), (0, 2)}           # lost only the chunk being written
+    assert any(p.name.startswith(".partial-") for p in killed.path.iterdir())
+    assert killed.num_labels() == sum(len(synthetic_episode(0, e)) for e in range(3))
+
+    assert _run_writer(script, tmp_path / "killed", episodes, -1, marker).wait(timeout=60) == 0
+    assert _run_writer(script, tmp_path / "clean", episodes, -1, marker).wait(timeout=60) == 0
+    resumed = LabelDataset.open(tmp_path / "killed", expect=SPEC)
+    clean = LabelDataset.open(tmp_path / "clean", expect=SPEC)
+    assert not any(p.name.startswith(".partial-") for p in resumed.path.iterdir())
+    assert resumed.completed() == clean.completed() == {(0, e) for e in range(episodes)}
+    assert resumed.num_labels() == clean.num_labels()
+    for key in sorted(clean.completed()):
+        assert_episodes_equal(resumed.read_episode(*key), clean.read_episode(*key))
