@@ -18,7 +18,10 @@ from distill.errors import DistillError
 COMMANDS = [
     "games",
     "env_check",
+    "plan",
     "demo",
+    "trajopt",
+    "mpc",
 ]
 
 

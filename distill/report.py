@@ -7,7 +7,8 @@ score or policy cost) and per-seed summary columns. Output, in ``DIR``:
   (mean and std across seeds on a common x grid), the final y and every column as
   ``{"mean", "std", "per_seed"}``;
 * ``table.md``: one row per method, mean ± std over seeds of the final y and each column;
-* ``curves.png``: one line per method (the band's mean) with a shaded ± std band.
+* ``curves.png``: one line per method (the band's mean) with a shaded ± std band; its
+  last point is the table's final mean ± std.
 
 The table and the plot are both drawn from the JSON payload, so the three agree. Std is
 the population standard deviation over seeds (ddof = 0); a column whose seeds all agree
@@ -74,13 +75,14 @@ def _stats(values: Sequence[float]) -> dict[str, Any]:
 
 
 def _band(curves: Sequence[SeedCurve]) -> dict[str, list[float]]:
-    """Mean and std across seeds on the union of the seeds' x within their common range
-    (each curve linearly interpolated there)."""
+    """Mean and std across seeds on the union of the seeds' x, from the latest first x to
+    the latest last x. Each curve is linearly interpolated, and a seed whose run ended
+    earlier holds its final value, so the band's last point is the table's final y."""
     xs = [np.asarray(c.x, dtype=np.float64) for c in curves]
     ys = [np.asarray(c.y, dtype=np.float64) for c in curves]
-    lo, hi = max(x[0] for x in xs), min(x[-1] for x in xs)
+    lo = max(x[0] for x in xs)
     grid = np.unique(np.concatenate(xs))
-    grid = grid[(grid >= lo) & (grid <= hi)] if lo <= hi else xs[0]
+    grid = grid[grid >= lo]
     stacked = np.stack([np.interp(grid, x, y) for x, y in zip(xs, ys)])
     return {"x": grid.tolist(), "mean": stacked.mean(axis=0).tolist(),
             "std": stacked.std(axis=0).tolist()}

@@ -105,9 +105,6 @@ class LabelSpec:
                    preprocessing=data.get("preprocessing", {}),
                    obs_shape=tuple(data.get("obs_shape", (4, 84, 84))))
 
-    def describe(self) -> str:
-        return f"game {self.game} with action set {list(self.action_set)}"
-
     def mismatch(self, other: "LabelSpec") -> str | None:
         """Why labels made under ``other`` cannot be used as ``self``; None if they can."""
         if other.game != self.game:

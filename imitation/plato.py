@@ -60,8 +60,9 @@ def plato_log_probs(log_pi_theta: np.ndarray, q: np.ndarray, lam: float) -> np.n
     elif lam == 0:
         logits = np.where((gap == 0) | (spread == 0), prior, -np.inf)
     else:
-        lam_abs = np.where(spread > 0, lam * spread, 1.0)
-        logits = prior + np.where(spread > 0, gap / lam_abs, 0.0)
+        lam_abs = np.where(spread > 0, np.maximum(lam * spread, np.finfo(np.float64).tiny), 1.0)
+        with np.errstate(over="ignore"):  # a huge gap over a tiny lambda is -inf: no mass
+            logits = prior + np.where(spread > 0, gap / lam_abs, 0.0)
     return _log_normalize(logits)
 
 

@@ -40,6 +40,7 @@ class AtariPlanningModel:
         actions = self.ale.getLegalActionSet() if config.full_action_space else self.ale.getMinimalActionSet()
         self.action_set = [int(a.value) for a in actions]
         self.num_actions = len(self.action_set)
+        self.key_size = self.ale.getRAMSize()
         self.frames = 0
 
     def clone_state(self):
@@ -73,9 +74,9 @@ class AtariPlanningModel:
             return float((reward > 0) - (reward < 0)), terminal
         return float(reward), terminal
 
-    def state_key(self) -> bytes:
-        """The RAM: two states with equal RAM are treated as the same (the skip rule)."""
-        return self.ale.getRAM().tobytes()
+    def state_key(self):
+        """The RAM, [128] uint8: states with equal RAM are treated as the same (the skip rule)."""
+        return self.ale.getRAM()
 
     @classmethod
     def for_env(cls, env: AtariEnv, config: PlanningConfig | None = None, seed: int = 0):

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from envs.control.base import AnalyticTask
+from envs.control.base import AnalyticTask, two_link_ik
 
 
 class Arm(AnalyticTask):
     """Reach ``target`` with the fingertip.
 
-    Cost: ``s(x) = |p(q) - target|^2 + velocity_weight |qd|^2`` with the exact Hessian
-    (including the second derivatives of the forward kinematics, so it can be
-    indefinite far from the target), ``l = s + 1e-2 |u|^2``, ``l_T = 10 s``.
+    Cost: in joint space, as the 2017 GPS codebase's arm: ``s(x) = |q - q_target|^2 +
+    velocity_weight |qd|^2`` where ``q_target`` is the (elbow-up) inverse kinematics of
+    ``target``; ``l = s + 1e-2 |u|^2``, ``l_T = 10 s``. (A fingertip-space cost
+    ``|p(q) - target|^2`` has an indefinite exact Hessian far from the target, which makes
+    the KL-constrained LQR raise eta until it barely moves.) The distance is the
+    fingertip's to ``target``.
     Observation: ``[cos q1, sin q1, cos q2, sin q2, qd1, qd2, p - target]``.
     Catastrophe: a joint speed above ``joint_speed_limit`` (rad/s).
     """
@@ -38,7 +41,11 @@ class Arm(AnalyticTask):
     velocity_weight = 1e-2
     success_threshold = 0.05
     joint_speed_limit = 10.0
+    exploration_std = 0.3
+    pd_gains = np.array([[5.0, 0.0, 1.0, 0.0], [0.0, 5.0, 0.0, 1.0]])
     target = np.array([0.2, 0.7])
+    # the elbow-up joint angles that put the fingertip on the target
+    q_target = two_link_ik(target, length, length, np.array([0.0, 1.0]))
     train_conditions = np.array([
         [0.0, 0.5, 0.0, 0.0],
         [-0.5, 1.0, 0.0, 0.0],
@@ -79,30 +86,21 @@ class Arm(AnalyticTask):
         return self.length * np.stack([np.cos(q1) + np.cos(q12), np.sin(q1) + np.sin(q12)], axis=-1)
 
     def state_cost(self, X):
-        l = self.length
-        q1, q12 = X[..., 0], X[..., 0] + X[..., 1]
-        c1, s1, c12, s12 = np.cos(q1), np.sin(q1), np.cos(q12), np.sin(q12)
-        p = l * np.stack([c1 + c12, s1 + s12], axis=-1)
-        r = p - self.target                                               # [..., 2]
-        J = l * np.stack([np.stack([-s1 - s12, -s12], -1),
-                          np.stack([c1 + c12, c12], -1)], axis=-2)        # [..., 2, 2] dp/dq
-        # d2p_i / dq_a dq_b: both joints move the outer link, only q1 the inner one.
-        Hx = -l * np.stack([np.stack([c1 + c12, c12], -1), np.stack([c12, c12], -1)], -2)
-        Hy = -l * np.stack([np.stack([s1 + s12, s12], -1), np.stack([s12, s12], -1)], -2)
+        e = X[..., :2] - self.q_target
         qd = X[..., 2:]
-        w = self.velocity_weight
-        s = np.sum(r * r, axis=-1) + w * np.sum(qd * qd, axis=-1)
-        sx = np.concatenate([2.0 * np.einsum("...i,...ia->...a", r, J), 2.0 * w * qd], axis=-1)
-        sxx = np.zeros(X.shape[:-1] + (4, 4))
-        sxx[..., :2, :2] = 2.0 * (np.einsum("...ia,...ib->...ab", J, J)
-                                  + r[..., 0, None, None] * Hx + r[..., 1, None, None] * Hy)
-        sxx[..., 2:, 2:] = 2.0 * w * np.eye(2)
-        return s, sx, sxx
+        w = np.array([1.0, 1.0, self.velocity_weight, self.velocity_weight])
+        err = np.concatenate([e, qd], axis=-1)
+        s = np.sum(w * err * err, axis=-1)
+        sxx = np.broadcast_to(np.diag(2.0 * w), X.shape[:-1] + (4, 4)).copy()
+        return s, 2.0 * w * err, sxx
 
     def observation(self, X):
         return np.concatenate([np.cos(X[..., :1]), np.sin(X[..., :1]), np.cos(X[..., 1:2]),
                                np.sin(X[..., 1:2]), X[..., 2:], self.fingertip(X) - self.target],
                               axis=-1)
+
+    def goal_state(self, x0):
+        return np.concatenate([self.q_target, [0.0, 0.0]])
 
     def distance(self, X):
         return np.linalg.norm(self.fingertip(X) - self.target, axis=-1)

@@ -56,6 +56,8 @@ class Task(ABC):
     action_weight:     w_u in l(x, u) = s(x) + w_u |u|^2
     final_weight:      w_T in l_T(x) = w_T s(x)
     success_threshold: an episode succeeds when ``distance(x_T) <= success_threshold``
+    exploration_std:   std of the zero-mean initial controller's action noise (action units)
+    pd_gains:          [dU, dX] gains of the PD initialisation ``u = -pd_gains (x - goal_state(x0))``
     train_conditions:  [C_train, dX] initial states; ``--conditions C`` uses the first C
     test_conditions:   [C_test, dX] fixed held-out initial states
     simulator_steps:   environment steps simulated so far by this object (rollouts and
@@ -75,6 +77,8 @@ class Task(ABC):
     success_threshold: float
     train_conditions: np.ndarray
     test_conditions: np.ndarray
+    exploration_std: float
+    pd_gains: np.ndarray
 
     def __init__(self) -> None:
         self.simulator_steps = 0
@@ -174,14 +178,20 @@ class Task(ABC):
         H[..., :dX, :dX] = w * sxx
         return CostExpansion(l=w * s, g=g, H=H)
 
-    def reward(self, X: np.ndarray, U: np.ndarray) -> np.ndarray:
-        """The task's own per-step reward, ``[...]``; by default ``-l(x, u)``."""
+    def reward(self, X: np.ndarray, U: np.ndarray, X_next: np.ndarray) -> np.ndarray:
+        """The task's own reward for taking ``U`` in ``X`` and reaching ``X_next`` (all
+        ``[..., d]``), ``[...]``; by default ``-l(x, u)``."""
         return -self.cost(X, U)
 
     # ----- what the policy sees and how an episode is judged -----------------------
     @abstractmethod
     def observation(self, X: np.ndarray) -> np.ndarray:
         """``o(x)``: ``X: [..., dX]`` -> ``[..., dO]``."""
+
+    @abstractmethod
+    def goal_state(self, x0: np.ndarray) -> np.ndarray:
+        """A state at rest at the goal, ``[dX]``, reached from ``x0: [dX]`` (where the goal has
+        several such states, the one nearest ``x0``); ``s(goal_state) = 0``."""
 
     @abstractmethod
     def distance(self, X: np.ndarray) -> np.ndarray:
@@ -227,6 +237,21 @@ class AnalyticTask(Task):
 
     def step(self, u: np.ndarray) -> None:
         self._x = self.dynamics(self._x[None], np.asarray(u, dtype=np.float64).reshape(1, self.dU))[0]
+
+
+def two_link_ik(target: np.ndarray, l1: float, l2: float, q_near: np.ndarray) -> np.ndarray:
+    """Joint angles ``[2]`` putting a planar 2-link arm's tip at ``target: [2]`` (clipped to
+    the reachable annulus), choosing the elbow branch and the ``2 pi`` shifts nearest ``q_near``."""
+    r2 = float(np.dot(target, target))
+    cos2 = np.clip((r2 - l1 * l1 - l2 * l2) / (2 * l1 * l2), -1.0, 1.0)
+    best = None
+    for q2 in (np.arccos(cos2), -np.arccos(cos2)):
+        q1 = np.arctan2(target[1], target[0]) - np.arctan2(l2 * np.sin(q2), l1 + l2 * np.cos(q2))
+        q = np.array([q1, q2])
+        q = q_near + wrap_angle(q - q_near)
+        if best is None or np.sum((q - q_near) ** 2) < np.sum((best - q_near) ** 2):
+            best = q
+    return best
 
 
 def wrap_angle(theta: np.ndarray) -> np.ndarray:

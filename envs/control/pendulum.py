@@ -37,6 +37,8 @@ class Pendulum(AnalyticTask):
     velocity_weight = 1e-2
     success_threshold = 0.1
     balance_from = 0.6
+    exploration_std = 1.0
+    pd_gains = np.array([[10.0, 2.0]])
     train_conditions = np.array([
         [np.pi - 0.2, 0.0],
         [np.pi + 0.3, 0.0],
@@ -81,6 +83,9 @@ class Pendulum(AnalyticTask):
 
     def observation(self, X):
         return np.stack([np.cos(X[..., 0]), np.sin(X[..., 0]), X[..., 1]], axis=-1)
+
+    def goal_state(self, x0):
+        return np.array([x0[0] - wrap_angle(x0[0]), 0.0])
 
     def distance(self, X):
         return np.abs(wrap_angle(X[..., 0]))

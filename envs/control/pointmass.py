@@ -32,6 +32,8 @@ class PointMass(AnalyticTask):
     velocity_weight = 0.1
     success_threshold = 0.05
     speed_limit = 5.0
+    exploration_std = 0.3
+    pd_gains = np.array([[4.0, 0.0, 4.0, 0.0], [0.0, 4.0, 0.0, 4.0]])   # critically damped, 2 rad/s
     arena = 3.0
     train_conditions = np.array([
         [-1.0, 1.0, 0.0, 0.0],
@@ -70,6 +72,9 @@ class PointMass(AnalyticTask):
 
     def observation(self, X):
         return np.array(X, dtype=np.float64, copy=True)
+
+    def goal_state(self, x0):
+        return np.zeros(4)
 
     def distance(self, X):
         return np.linalg.norm(X[..., :2], axis=-1)

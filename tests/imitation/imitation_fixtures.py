@@ -10,18 +10,23 @@ SPEC = LabelSpec(game="Pong", action_set=(0, 1, 3, 4, 11, 12),
                  obs_shape=(4, 84, 84))
 
 
-def synthetic_episode(round: int, episode: int, spec: LabelSpec = SPEC, seed: int = 0) -> EpisodeLabels:
+def synthetic_episode(round: int, episode: int, spec: LabelSpec = SPEC, seed: int = 0,
+                      untried: float = 0.2, max_pixel: int = 8,
+                      margin: float = 0.0) -> EpisodeLabels:
     """A deterministic function of (round, episode, seed): 10-29 labelled states with
-    random low-contrast frames, NaN for some untried actions, the action = argmax Q."""
+    random frames with pixels below ``max_pixel`` (low contrast compresses fast), NaN for a fraction ``untried`` of the Q-values (never a
+    whole row), the action = argmax Q, ahead of the
+    others by at least ``margin``."""
     rng = np.random.default_rng([seed, round, episode])
     n, A = int(rng.integers(10, 30)), spec.num_actions
     q = rng.normal(size=(n, A)).astype(np.float32)
-    q[rng.random((n, A)) < 0.2] = np.nan
+    q[rng.random((n, A)) < untried] = np.nan
     q[:, 0] = np.where(np.isnan(q).all(axis=1), 0.0, q[:, 0])
     action = np.nanargmax(q, axis=1).astype(np.int64)
+    q[np.arange(n), action] += margin  # a clear best action, for regression to find
     return EpisodeLabels(
         round=round, episode=episode, seed=seed,
-        obs=rng.integers(0, 8, size=(n, *spec.obs_shape), dtype=np.uint8),
+        obs=rng.integers(0, max_pixel, size=(n, *spec.obs_shape), dtype=np.uint8),
         action=action, q=q, visits=rng.integers(0, 50, size=(n, A)),
         step=np.arange(n, dtype=np.int64) * 2, executed=np.where(rng.random(n) < 0.3, 0, action),
         frames=rng.integers(100, 200, size=n), score=float(rng.integers(-21, 21)),

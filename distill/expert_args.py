@@ -1,0 +1,46 @@
+"""The expert's flags, identical in ``distill plan``, ``train`` and ``compare``."""
+from __future__ import annotations
+
+import argparse
+
+from distill.args import positive_float, positive_int
+from mcts.config import Budget, UCTConfig
+
+DEFAULT_SIMS = 100
+DEFAULT_DEPTH = 50
+
+
+def add_expert_arguments(parser: argparse.ArgumentParser) -> None:
+    g = parser.add_argument_group("expert (UCT planner)")
+    budget = g.add_mutually_exclusive_group()
+    budget.add_argument("--sims", type=positive_int, default=None,
+                        help=f"new simulations per decision (default {DEFAULT_SIMS} when no budget is given)")
+    budget.add_argument("--frames-per-decision", type=positive_int, default=None, metavar="F",
+                        help="emulator frames per decision")
+    budget.add_argument("--seconds-per-decision", type=positive_float, default=None, metavar="S",
+                        help="wall-clock seconds per decision (results are then NOT reproducible)")
+    g.add_argument("--depth", type=positive_int, default=DEFAULT_DEPTH,
+                   help=f"maximum depth in agent steps from the root, tree and rollout (default {DEFAULT_DEPTH})")
+    g.add_argument("--root-workers", type=positive_int, default=1,
+                   help="root-parallel search processes per decision (part of the expert: default 1)")
+    g.add_argument("--exploration", type=float, default=0.1, help="UCB1 constant (default 0.1, atari_uct)")
+    g.add_argument("--gamma", type=float, default=0.99, help="discount (default 0.99)")
+    g.add_argument("--final-action", choices=("mean", "visits"), default="mean",
+                   help="root action: highest mean return (default) or most visited")
+    g.add_argument("--no-tree-reuse", action="store_true", help="drop the tree after every decision")
+    g.add_argument("--no-skip-rule", action="store_true",
+                   help="search even when every action leads to the same next state")
+    g.add_argument("--node-cap", type=positive_int, default=50_000,
+                   help="most tree nodes kept, each with a ~8 KB snapshot (default 50000)")
+
+
+def expert_config(args: argparse.Namespace) -> UCTConfig:
+    if args.frames_per_decision is not None:
+        budget = Budget(frames=args.frames_per_decision)
+    elif args.seconds_per_decision is not None:
+        budget = Budget(seconds=args.seconds_per_decision)
+    else:
+        budget = Budget(sims=args.sims or DEFAULT_SIMS)
+    return UCTConfig(budget=budget, exploration=args.exploration, gamma=args.gamma, max_depth=args.depth,
+                     final_action=args.final_action, reuse_tree=not args.no_tree_reuse,
+                     skip_rule=not args.no_skip_rule, node_cap=args.node_cap, root_workers=args.root_workers)

@@ -1,0 +1,88 @@
+"""Run independent tasks (episodes) on W local worker processes, with live progress.
+
+Results come back in task order whatever the order workers finish, so the same seeds
+give the same outputs for any W. Workers use one torch/BLAS thread each, so W workers
+do not oversubscribe the cores. Tasks report progress by calling :func:`report`.
+"""
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import queue as queue_mod
+from concurrent.futures import ProcessPoolExecutor, wait, FIRST_COMPLETED
+from typing import Any, Callable, Iterable, Sequence
+
+_progress_queue = None
+
+
+def _init_worker(q) -> None:
+    global _progress_queue
+    _progress_queue = q
+    os.environ["OMP_NUM_THREADS"] = "1"
+    try:
+        import torch
+        torch.set_num_threads(1)
+    except ImportError:
+        pass
+
+
+def report(*event: Any) -> None:
+    """Send a progress event to the parent (a no-op when running in-process)."""
+    if _progress_queue is not None:
+        _progress_queue.put(event)
+
+
+def run_tasks(fn: Callable[[Any], Any], tasks: Sequence[Any], workers: int,
+              on_event: Callable[..., None] | None = None,
+              on_result: Callable[[int, Any], None] | None = None) -> list[Any]:
+    """``[fn(t) for t in tasks]`` on ``workers`` processes (in-process when 1).
+
+    ``on_event(*event)`` receives what tasks :func:`report`; ``on_result(i, r)`` is
+    called as each task finishes (in completion order), e.g. to write it to disk.
+    """
+    global _progress_queue
+    if workers <= 1:
+        results = []
+        for i, task in enumerate(tasks):
+            _progress_queue = _Direct(on_event)
+            try:
+                results.append(fn(task))
+            finally:
+                _progress_queue = None
+            if on_result:
+                on_result(i, results[-1])
+        return results
+    ctx = mp.get_context("spawn")
+    q = ctx.Manager().Queue()
+    results: list[Any] = [None] * len(tasks)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(q,)) as pool:
+        pending = {pool.submit(fn, t): i for i, t in enumerate(tasks)}
+        while pending:
+            done, _ = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+            _drain(q, on_event)
+            for fut in done:
+                i = pending.pop(fut)
+                results[i] = fut.result()
+                if on_result:
+                    on_result(i, results[i])
+        _drain(q, on_event)
+    return results
+
+
+class _Direct:
+    def __init__(self, on_event):
+        self.on_event = on_event
+
+    def put(self, event):
+        if self.on_event:
+            self.on_event(*event)
+
+
+def _drain(q, on_event) -> None:
+    while True:
+        try:
+            event = q.get_nowait()
+        except queue_mod.Empty:
+            return
+        if on_event:
+            on_event(*event)

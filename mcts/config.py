@@ -1,0 +1,85 @@
+"""The planner's configuration: UCT as in Guo et al.'s atari_uct code, each choice an option."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from distill.errors import DistillError
+
+
+@dataclass(frozen=True)
+class Budget:
+    """Per-decision search budget: exactly one of the three is set.
+
+    sims:    new simulations per decision (visits reused from the kept subtree don't count);
+    frames:  emulator frames per decision (the last simulation may overshoot by one rollout);
+    seconds: wall-clock seconds per decision (NOT reproducible: depends on the machine).
+    """
+
+    sims: int | None = None
+    frames: int | None = None
+    seconds: float | None = None
+
+    def __post_init__(self):
+        given = [(n, v) for n, v in (("sims", self.sims), ("frames", self.frames), ("seconds", self.seconds))
+                 if v is not None]
+        if len(given) != 1:
+            raise DistillError("give exactly one budget: --sims, --frames-per-decision or --seconds-per-decision")
+        name, value = given[0]
+        if not value > 0:
+            raise DistillError(f"the {name} budget must be positive, got {value}")
+
+    @property
+    def reproducible(self) -> bool:
+        return self.seconds is None
+
+    def split(self, workers: int, worker: int) -> "Budget":
+        """This worker's share when ``workers`` search the same root in parallel."""
+        if self.sims is not None:
+            return Budget(sims=max(1, self.sims // workers + (worker < self.sims % workers)))
+        if self.frames is not None:
+            return Budget(frames=max(1, self.frames // workers))
+        return self
+
+
+@dataclass(frozen=True)
+class UCTConfig:
+    """UCT (Kocsis & Szepesvari 2006) with the defaults of Guo et al.'s atari_uct code.
+
+    exploration:  UCB1 constant c in Q + c sqrt(ln N / n), on sign-clipped rewards.
+    gamma:        discount of simulated returns.
+    max_depth:    maximum depth in agent steps from the root, tree and rollout together.
+    final_action: "mean" (highest mean return) or "visits" (most visited root action).
+    reuse_tree:   keep the subtree under the real action for the next decision.
+    skip_rule:    when every action leads to the same next state (equal RAM), run no
+                  search and record no label.
+    node_cap:     most nodes kept; each holds an emulator snapshot (~8 KB on Atari).
+    root_workers: processes searching the same root with derived seeds, root
+                  statistics merged (root parallelisation, Chaslot et al. 2008).
+
+    Rollouts are uniformly random, leaves are valued 0 past the depth limit, and
+    untried actions are expanded before any UCB choice (in a uniformly random order).
+    """
+
+    budget: Budget = Budget(sims=100)
+    exploration: float = 0.1
+    gamma: float = 0.99
+    max_depth: int = 50
+    final_action: str = "mean"
+    reuse_tree: bool = True
+    skip_rule: bool = True
+    node_cap: int = 50_000
+    root_workers: int = 1
+
+    def __post_init__(self):
+        if self.max_depth <= 0:
+            raise DistillError(f"--depth must be positive, got {self.max_depth}")
+        if self.exploration < 0:
+            raise DistillError(f"exploration must be >= 0, got {self.exploration}")
+        if not 0.0 < self.gamma <= 1.0:
+            raise DistillError(f"gamma must be in (0, 1], got {self.gamma}")
+        if self.final_action not in ("mean", "visits"):
+            raise DistillError(f"final_action must be 'mean' or 'visits', got {self.final_action!r}")
+        if self.node_cap < 2:
+            raise DistillError(f"node_cap must be >= 2, got {self.node_cap}")
+        if self.root_workers <= 0:
+            raise DistillError(f"--root-workers must be positive, got {self.root_workers}")

@@ -1,0 +1,29 @@
+"""What the planner needs from an environment: a deterministic simulator with snapshots.
+
+Implemented by :class:`envs.atari.AtariPlanningModel` (the emulator) and by the small
+known-answer problems in :mod:`envs.synthetic`.
+"""
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+import numpy as np
+
+
+class Model(Protocol):
+    num_actions: int
+    key_size: int      # length of state_key()
+    frames: int        # running count of emulator frames stepped (the budget's unit)
+
+    def clone_state(self) -> Any:
+        """An opaque, restorable copy of the current simulator state."""
+
+    def restore_state(self, state: Any) -> None:
+        """Make ``state`` the current state."""
+
+    def step(self, action: int) -> tuple[float, bool]:
+        """Advance one agent step. Returns (reward as the planner sees it, terminal)."""
+
+    def state_key(self) -> np.ndarray:
+        """[key_size] uint8 identifying the state (the RAM on Atari): the skip rule
+        treats states with equal keys as the same."""

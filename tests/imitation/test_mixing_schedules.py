@@ -1,0 +1,48 @@
+"""DAgger beta schedules and PLATO's lambda schedule (rounds count from 0)."""
+from __future__ import annotations
+
+import pytest
+
+from distill.errors import DistillError
+from imitation.schedules import (ExponentialBeta, GeometricLambda, IndicatorBeta, LinearBeta,
+                                 parse_beta_schedule, parse_lambda_schedule)
+
+
+def test_indicator_is_one_in_round_zero_only():
+    assert [IndicatorBeta()(i) for i in range(4)] == [1.0, 0.0, 0.0, 0.0]
+
+
+def test_exponential_is_p_to_the_round():
+    assert [ExponentialBeta(0.5)(i) for i in range(4)] == [1.0, 0.5, 0.25, 0.125]
+    assert ExponentialBeta(0.9)(3) == pytest.approx(0.729)
+
+
+def test_linear_goes_from_one_to_zero_over_the_rounds():
+    assert [LinearBeta(5)(i) for i in range(6)] == [1.0, 0.75, 0.5, 0.25, 0.0, 0.0]
+    assert [LinearBeta(1)(i) for i in range(2)] == [1.0, 0.0]
+
+
+def test_lambda_decreases_geometrically():
+    assert [GeometricLambda(2.0, 0.5)(i) for i in range(3)] == [2.0, 1.0, 0.5]
+
+
+def test_negative_rounds_and_bad_parameters_are_refused():
+    with pytest.raises(ValueError):
+        IndicatorBeta()(-1)
+    with pytest.raises(ValueError):
+        ExponentialBeta(1.5)
+    with pytest.raises(ValueError):
+        LinearBeta(0)
+
+
+def test_parsing_schedule_names():
+    assert parse_beta_schedule("indicator", 3) == IndicatorBeta()
+    assert parse_beta_schedule("exponential:0.8", 3) == ExponentialBeta(0.8)
+    assert parse_beta_schedule("exponential", 3) == ExponentialBeta(0.5)
+    assert parse_beta_schedule("linear", 4) == LinearBeta(4)
+    assert parse_lambda_schedule("1.0:0.25") == GeometricLambda(1.0, 0.25)
+    for bad in ("cosine", "exponential:2", "linear:3", "indicator:1"):
+        with pytest.raises(DistillError):
+            parse_beta_schedule(bad, 3)
+    with pytest.raises(DistillError):
+        parse_lambda_schedule("0:0.5")
