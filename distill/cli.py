@@ -19,6 +19,7 @@ COMMANDS = [
     "games",
     "env_check",
     "plan",
+    "bench",
     "demo",
     "trajopt",
     "mpc",

@@ -46,7 +46,7 @@ class CostExpansion:
 
 
 class Task(ABC):
-    """One continuous-control task. Subclasses set the attributes below in ``__init__``.
+    """One continuous-control task. Subclasses set the attributes below as class attributes.
 
     name:              registry name
     T:                 horizon (number of actions per episode)
@@ -61,7 +61,8 @@ class Task(ABC):
     train_conditions:  [C_train, dX] initial states; ``--conditions C`` uses the first C
     test_conditions:   [C_test, dX] fixed held-out initial states
     simulator_steps:   environment steps simulated so far by this object (rollouts and
-                       finite differences), the planning budget DAgger and PLATO report
+                       finite differences; analytic Jacobians cost none), the planning
+                       budget DAgger and PLATO report
     """
 
     name: str

@@ -54,9 +54,6 @@ class LinearGaussianController:
         """Mean action at step ``t`` for states ``X: [N, dX]`` -> ``[N, dU]``."""
         return X @ self.K[t].T + self.k[t]
 
-    def copy(self) -> "LinearGaussianController":
-        return LinearGaussianController(self.K.copy(), self.k.copy(), self.Sigma.copy())
-
 
 def smoothed_noise(rng: np.random.Generator, N: int, T: int, dU: int,
                    smoothing: float = NOISE_SMOOTHING_STEPS) -> np.ndarray:

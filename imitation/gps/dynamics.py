@@ -5,7 +5,7 @@ by linear regression at each time step; Levine et al. 2016 (Appendix A.3) make i
 with few samples by fitting the joint Gaussian of ``[x_t; u_t; x_{t+1}]`` under a
 normal-inverse-Wishart prior (from :mod:`imitation.gps.gmm`) and conditioning.
 :func:`fit_linear_gaussian` is the general conditional fit, also used for a policy's
-linearisation.
+linearisation (:func:`fit_policy_linearisation`).
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from imitation.gps.controller import LinearGaussianController
 from imitation.gps.gmm import GMMPrior, NIWPrior
 
 # Ridge added to the [x; u] block of the joint covariance before conditioning (the GPS
@@ -93,3 +94,20 @@ def fit_dynamics(X: np.ndarray, U: np.ndarray, prior: GMMPrior | None = None,
     x0 = X[:, 0]
     return LinearGaussianDynamics(Fm=Fm, fv=fv, dyn_covar=dyn_covar, x0_mu=x0.mean(axis=0),
                                   x0_Sigma=np.diag(np.maximum(x0.var(axis=0), INITIAL_STATE_VAR)))
+
+
+def fit_policy_linearisation(X: np.ndarray, U: np.ndarray, prior: GMMPrior | None = None,
+                             ridge: float = DYNAMICS_RIDGE) -> LinearGaussianController:
+    """A policy's local linearisation ``u_t ~ N(K_t x_t + k_t, Sigma_t)`` from its actions.
+
+    X: [N, T, dX] states the policy was queried at;  U: [N, T, dU] its (sampled or mean)
+    actions there. The same conditional fit as the dynamics, with an optional GMM prior
+    over the points ``[x_t, u_t]`` (update it with ``np.concatenate([X, U], -1)`` first);
+    MDGPS's C-step constrains the controllers to this linearisation (Montgomery & Levine
+    2016; the GPS codebase's ``PolicyPriorGMM``).
+    """
+    dX = X.shape[2]
+    points = np.concatenate([X, U], axis=2).transpose(1, 0, 2)              # [T, N, dX + dU]
+    niw = prior.evaluate(points) if prior is not None else None
+    K, k, Sigma = fit_linear_gaussian(points[..., :dX], points[..., dX:], niw, ridge)
+    return LinearGaussianController(K, k, Sigma)

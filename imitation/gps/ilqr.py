@@ -104,13 +104,14 @@ def _closed_loop(task, x0, X, U, K, k, alpha) -> tuple[np.ndarray, np.ndarray]:
     return Xn, Un
 
 
-def ilqr(task, x0: np.ndarray, U: np.ndarray, config: ILQRConfig = ILQRConfig(),
+def ilqr(task, x0: np.ndarray, U: np.ndarray, config: ILQRConfig | None = None,
          policy: PolicyLinearisation | None = None, policy_weight: float = 0.0) -> ILQRResult:
     """Optimise the actions ``U: [H, dU]`` from ``x0: [dX]`` (the final cost applies at ``H``).
 
     ``policy``/``policy_weight``: the optional pull towards a Gaussian policy, re-linearised
     at every accepted nominal trajectory. Leaves the simulator in an arbitrary state.
     """
+    config = config if config is not None else ILQRConfig()
     H, dX, dU = U.shape[0], task.dX, task.dU
     U = np.array(U, dtype=np.float64)
     X = task.rollout(x0, U)

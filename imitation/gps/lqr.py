@@ -71,7 +71,6 @@ class QuadraticCost:
 def cost_from_samples(task, X: np.ndarray, U: np.ndarray) -> QuadraticCost:
     """The task cost expanded at every sample ``X: [N, T+1, dX]``, ``U: [N, T, dU]``, moved to
     absolute coordinates and averaged over samples (as the GPS codebase's ``_eval_cost``)."""
-    dU = U.shape[2]
     run = task.cost_expansion(X[:, :-1], U)                                 # [N, T, ...]
     fin = task.final_cost_expansion(X[:, -1])                               # [N, ...]
     xu = np.concatenate([X, np.concatenate([U, np.zeros_like(U[:, :1])], axis=1)], axis=2)
@@ -81,7 +80,6 @@ def cost_from_samples(task, X: np.ndarray, U: np.ndarray) -> QuadraticCost:
     Hxu = np.einsum("ntij,ntj->nti", H, xu)
     c = g - Hxu
     cc = l - np.einsum("nti,nti->nt", g, xu) + 0.5 * np.einsum("nti,nti->nt", xu, Hxu)
-    assert dU == task.dU
     return QuadraticCost(C=H.mean(axis=0), c=c.mean(axis=0), cc=cc.mean(axis=0))
 
 

@@ -158,7 +158,7 @@ def run_trajopt(task, config: TrajOptConfig, rng: np.random.Generator,
         stats = IterationStats(cost=np.empty(C), final_distance=np.empty(C),
                                task_return=np.empty(C), eta=np.full(C, np.nan),
                                kl=np.full(C, np.nan), kl_target=np.full(C, np.nan),
-                               step_mult=np.array([cond.step_mult for cond in conds]))
+                               step_mult=np.full(C, np.nan))
         for c, cond in enumerate(conds):
             samples = sample_controller(task, cond.controller, cond.x0, config.samples, rng,
                                         config.smoothing)
@@ -167,6 +167,7 @@ def run_trajopt(task, config: TrajOptConfig, rng: np.random.Generator,
             stats.task_return[c] = task.reward(samples.X[:, :-1], samples.U, samples.X[:, 1:]).sum(1).mean()
             if i < config.iterations:
                 stats.eta[c], stats.kl[c], stats.kl_target[c] = _update(task, cond, samples, config)
+                stats.step_mult[c] = cond.step_mult
         history.append(stats)
         if on_iteration is not None:
             on_iteration(i, stats)

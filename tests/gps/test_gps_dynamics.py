@@ -5,7 +5,8 @@ import pytest
 
 from envs.control import make_task
 from imitation.gps.controller import pd_controller, zero_mean_controller
-from imitation.gps.dynamics import fit_dynamics, fit_linear_gaussian, transition_points
+from imitation.gps.dynamics import (fit_dynamics, fit_linear_gaussian, fit_policy_linearisation,
+                                    transition_points)
 from imitation.gps.gmm import GMMPrior, GMMPriorConfig, NIWPrior, fit_gmm
 from imitation.gps.lqr import lqr_initial_controller
 from imitation.gps.sampling import sample_controller
@@ -29,6 +30,18 @@ def test_fit_recovers_a_known_linear_gaussian_system():
     assert np.abs(dyn.fv - fv).max() < 0.03
     assert np.allclose(dyn.dyn_covar, W, atol=0.01, rtol=0.15)
     assert np.allclose(dyn.x0_mu, X[:, 0].mean(0))
+
+
+def test_policy_linearisation_recovers_a_linear_gaussian_policy():
+    rng = np.random.default_rng(5)
+    N, T, dX, dU = 3000, 3, 4, 2
+    K, k = rng.normal(size=(T, dU, dX)), rng.normal(size=(T, dU))
+    Sigma = np.array([[0.2, 0.05], [0.05, 0.1]])
+    X = rng.normal(size=(N, T, dX))
+    U = np.einsum("tij,ntj->nti", K, X) + k + rng.multivariate_normal(np.zeros(dU), Sigma, size=(N, T))
+    lin = fit_policy_linearisation(X, U)
+    assert np.abs(lin.K - K).max() < 0.03 and np.abs(lin.k - k).max() < 0.03
+    assert np.allclose(lin.Sigma, Sigma, atol=0.02)
 
 
 def test_a_strong_prior_dominates_a_few_samples():

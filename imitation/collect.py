@@ -1,0 +1,274 @@
+"""Labelling episodes: an acting rule drives the game, the planner labels every state.
+
+One episode is one task, keyed by ``(seed, round, episode)``. Everything random in it,
+the environment (no-op starts), the planner's searches and the acting rule's draws, is
+seeded from that key alone, and the learner that acts is the same snapshot of weights
+for every episode of a round, so an episode's labels do not depend on which worker
+plays it, on how many workers there are, or on the backend (local processes or Ray).
+
+At every step (Guo et al. 2014; Ross et al. 2011; Kahn et al. 2017):
+
+1. the planner decides at the real state (it keeps its tree between decisions and
+   reuses it when the real next state is the one it expanded);
+2. the acting rule (:mod:`imitation.algorithms`) picks the executed action;
+3. the state is recorded with the planner's decision (skipped decisions, where every
+   action leads to the same state, are not labels) and the executed action.
+
+Collection statistics (what PLATO should improve on DAgger) come from the dataset's
+episode summaries, so a resumed run reports the same numbers as an uninterrupted one.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from envs.atari import AtariConfig
+from imitation.dataset import EpisodeLabels, EpisodeRecorder, EpisodeSummary, LabelDataset, LabelSpec
+from mcts.config import UCTConfig
+
+PREPROCESSING_FIELDS = ("frame_skip", "max_pool", "screen_size", "frame_stack", "full_action_space")
+
+
+def preprocessing_of(env: AtariConfig) -> dict:
+    """The AtariConfig fields that shape observations and actions (not the episode
+    protocol: no-ops, sticky actions and the frame cap differ between training and test)."""
+    return {name: getattr(env, name) for name in PREPROCESSING_FIELDS}
+
+
+def label_spec(game: str, env: AtariConfig) -> LabelSpec:
+    """The :class:`LabelSpec` of ``game`` played under ``env``'s preprocessing."""
+    from envs.atari import AtariEnv
+
+    probe = AtariEnv(game, env, seed=0)
+    return LabelSpec(game=probe.game, action_set=tuple(probe.action_set),
+                     preprocessing=preprocessing_of(env), obs_shape=probe.observation_space.shape)
+
+
+@dataclass(frozen=True)
+class CollectConfig:
+    """game:               canonical ALE name.
+    env:                the collection environment (training protocol and episode frame cap).
+    uct:                the expert.
+    labels_per_episode: cut an episode after this many labels (None: play it out).
+    """
+
+    game: str
+    env: AtariConfig
+    uct: UCTConfig
+    labels_per_episode: int | None = None
+
+
+@dataclass(frozen=True)
+class EpisodeSeeds:
+    env: int       # AtariEnv seed (ALE's RNG, no-op starts)
+    planner: int   # the planner's seed: decision t of worker w searches with rng([planner, t, w])
+    acting: int    # the acting rule's generator
+
+
+def episode_seeds(seed: int, round: int, episode: int) -> EpisodeSeeds:
+    """Independent seeds for one episode, a function of ``(seed, round, episode)`` only."""
+    env, planner, acting = np.random.SeedSequence([seed, round, episode]).generate_state(3)
+    return EpisodeSeeds(int(env) % 2**31, int(planner), int(acting))
+
+
+@dataclass(frozen=True)
+class EpisodeTask:
+    """One labelling episode. ``write_to``: a dataset folder the worker writes the chunk
+    into itself (local workers), or None to send the labels back (Ray)."""
+
+    config: CollectConfig
+    spec: LabelSpec
+    rule: Any          # an imitation.algorithms.ActingRule
+    seed: int
+    round: int
+    episode: int
+    write_to: str | None = None
+
+
+@dataclass(frozen=True)
+class LearnerWeights:
+    """The learner that acts during a round, shipped to workers: its config and CPU weights."""
+
+    config: Any        # imitation.policy.PolicyConfig
+    num_actions: int
+    state_dict: dict
+
+    @classmethod
+    def of(cls, policy) -> "LearnerWeights":
+        state = {k: v.detach().cpu().clone() for k, v in policy.state_dict().items()}
+        return cls(policy.config, policy.num_actions, state)
+
+    def build(self):
+        """A CPU :class:`DistilledPolicy` with these weights, in eval mode."""
+        from imitation.policy import DistilledPolicy
+
+        policy = DistilledPolicy(self.config, self.num_actions, device="cpu")
+        policy.load_state_dict(self.state_dict)
+        return policy.eval()
+
+
+@dataclass(frozen=True)
+class EpisodeOutcome:
+    """What the driver learns about a finished episode (the labels are on disk)."""
+
+    round: int
+    episode: int
+    labels: int
+    frames: int          # emulator frames the planner spent on the labelled decisions
+    score: float
+    env_steps: int
+    seconds: float       # wall time of the episode, planning included
+
+    @classmethod
+    def of(cls, labels: EpisodeLabels, seconds: float) -> "EpisodeOutcome":
+        return cls(labels.round, labels.episode, len(labels), int(labels.frames.sum()),
+                   labels.score, labels.env_steps, seconds)
+
+
+def play_and_label(env, obs: np.ndarray, planner, rule, learner, recorder: EpisodeRecorder,
+                   rng: np.random.Generator, labels_per_episode: int | None = None,
+                   on_step: Callable[[float], None] | None = None) -> EpisodeLabels:
+    """Play one episode from ``obs`` [4, 84, 84] (``env`` just reset): the planner decides
+    at every state, ``rule`` picks the executed action, ``recorder`` keeps the labels.
+
+    ``env`` needs ``snapshot().ale_state``, ``lives`` and gymnasium's ``step``; ``planner``
+    needs ``decide(root_state, t)``. Ends at game over, the env's truncation, or once
+    ``labels_per_episode`` labels are recorded.
+    """
+    score, steps, lives_lost = 0.0, 0, 0
+    while True:
+        decision = planner.decide(env.snapshot().ale_state, steps)
+        action = rule.act(decision, obs, learner, rng)
+        recorder.add(steps, obs, decision, action)
+        lives = env.lives
+        obs, reward, terminated, truncated, info = env.step(action)
+        score += reward
+        steps += 1
+        lives_lost += int(info["lives"] < lives)
+        if on_step is not None:
+            on_step(reward)
+        if terminated or truncated or (labels_per_episode is not None
+                                       and len(recorder) >= labels_per_episode):
+            return recorder.finish(score=score, env_steps=steps, lives_lost=lives_lost,
+                                   terminated=bool(terminated))
+
+
+def collect_episode(task: EpisodeTask, learner: LearnerWeights | None,
+                    on_step: Callable[[float], None] | None = None) -> EpisodeLabels:
+    """Play and label one episode. The learner runs on one CPU thread, so its actions
+    are the same in every process."""
+    import torch
+
+    from envs.atari import AtariEnv
+    from envs.atari.determinism import require_exact_replay
+    from mcts.parallel import make_planner
+    from mcts.play import planning_model_factory
+
+    cfg = task.config
+    require_exact_replay(cfg.game)
+    seeds = episode_seeds(task.seed, task.round, task.episode)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        policy = learner.build() if task.rule.needs_learner else None
+        env = AtariEnv(cfg.game, cfg.env, seed=seeds.env)
+        obs, _ = env.reset(seed=seeds.env)
+        recorder = EpisodeRecorder(task.round, task.episode, task.seed, task.spec)
+        factory = planning_model_factory(cfg.game, cfg.env, seeds.planner)
+        with make_planner(factory, cfg.uct, seeds.planner) as planner:
+            return play_and_label(env, obs, planner, task.rule, policy, recorder,
+                                  np.random.default_rng(seeds.acting), cfg.labels_per_episode, on_step)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def collect_and_write(item: tuple[int, EpisodeTask, LearnerWeights | None]) -> EpisodeOutcome:
+    """A local worker's task: play, label and write one episode's chunk; progress events
+    are ``(index, reward)`` per step."""
+    from distill.workers import report
+
+    index, task, learner = item
+    t0 = time.perf_counter()
+    labels = collect_episode(task, learner, on_step=lambda r: report(index, r))
+    LabelDataset.open(task.write_to, expect=task.spec).write_episode(labels)
+    return EpisodeOutcome.of(labels, time.perf_counter() - t0)
+
+
+def collect_episodes(tasks: Sequence[EpisodeTask], learner: LearnerWeights | None,
+                     dataset: LabelDataset, *, workers: int = 1, backend: str = "local",
+                     ray_address: str | None = None,
+                     on_event: Callable[..., None] | None = None,
+                     on_result: Callable[[int, EpisodeOutcome], None] | None = None) -> list[EpisodeOutcome]:
+    """Label ``tasks`` into ``dataset`` on ``workers`` local processes or on Ray.
+
+    Chunks are written as episodes finish (a killed run keeps the finished ones). Local
+    workers report ``on_event(index, reward)`` per step; Ray reports per episode only.
+    Outcomes come back in task order.
+    """
+    if backend == "ray":
+        from imitation.ray_backend import map_on_ray
+
+        ray_tasks = [_replace_write_to(t, None) for t in tasks]
+
+        def write(i: int, labels: EpisodeLabels, seconds: float) -> EpisodeOutcome:
+            dataset.write_episode(labels)
+            outcome = EpisodeOutcome.of(labels, seconds)
+            if on_result is not None:
+                on_result(i, outcome)
+            return outcome
+
+        return map_on_ray(_timed_collect, ray_tasks, learner, address=ray_address,
+                          num_cpus=tasks[0].config.uct.root_workers if tasks else 1, on_result=write)
+    if backend != "local":
+        raise ValueError(f"unknown backend {backend!r}")
+    from distill.workers import run_tasks
+
+    items = [(i, _replace_write_to(t, str(dataset.path)), learner) for i, t in enumerate(tasks)]
+    return run_tasks(collect_and_write, items, workers, on_event=on_event, on_result=on_result)
+
+
+def _timed_collect(task: EpisodeTask, learner: LearnerWeights | None) -> tuple[EpisodeLabels, float]:
+    t0 = time.perf_counter()
+    labels = collect_episode(task, learner)
+    return labels, time.perf_counter() - t0
+
+
+def _replace_write_to(task: EpisodeTask, path: str | None) -> EpisodeTask:
+    from dataclasses import replace
+
+    return replace(task, write_to=path)
+
+
+@dataclass(frozen=True)
+class CollectionStats:
+    """Where the acting rule took the game, over some episodes (Kahn et al. 2017 compare
+    PLATO and DAgger on such numbers):
+
+    lives_lost_per_1000_steps:     lives lost per 1,000 collection steps;
+    episodes_ended_per_1000_steps: games over (not cut by a cap) per 1,000 steps;
+    action_mismatch:               fraction of labelled states where the executed action
+                                   differs from the planner's.
+    """
+
+    episodes: int
+    env_steps: int
+    labels: int
+    lives_lost: int
+    episodes_ended: int
+    lives_lost_per_1000_steps: float
+    episodes_ended_per_1000_steps: float
+    action_mismatch: float
+
+
+def collection_stats(episodes: Sequence[EpisodeSummary]) -> CollectionStats:
+    """The statistics of ``episodes`` (NaN rates when there are no steps or labels)."""
+    steps = sum(e.env_steps for e in episodes)
+    labels = sum(e.labels for e in episodes)
+    lives = sum(e.lives_lost for e in episodes)
+    ended = sum(int(e.terminated) for e in episodes)
+    per_k = (lambda n: 1000.0 * n / steps) if steps else (lambda n: float("nan"))
+    mismatch = sum(e.differing for e in episodes) / labels if labels else float("nan")
+    return CollectionStats(len(episodes), steps, labels, lives, ended, per_k(lives), per_k(ended), mismatch)

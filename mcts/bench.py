@@ -1,0 +1,215 @@
+"""Planner benchmarks: ratios measured within one run, on one core.
+
+- :func:`emulator_efficiency`: planner emulator frames per second during search over
+  the frames per second of a raw loop (restore a snapshot, then ``ALEInterface.act``
+  uniformly random actions with frame skip 4 to the same depth, plain Python, no
+  screens), alternating decision by decision so machine noise hits both alike.
+- :func:`kernel_microseconds`: the Numba kernels' cost per simulation (select + backup
+  on a grown tree, and expand).
+- :func:`versus_plain`: the array planner against :class:`mcts.plain_uct.PlainUCT` at
+  the same budget and seed: identical actions, and the wall-time ratio.
+- :func:`root_parallel_scaling`: decisions per second with W root workers over W = 1.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from envs.atari import AtariEnv, AtariPlanningModel
+from mcts.config import Budget, UCTConfig
+from mcts.parallel import make_planner
+from mcts.plain_uct import PlainUCT
+from mcts.play import planning_model_factory
+from mcts.tree import backup, select
+from mcts.uct import UCTPlanner
+
+
+def _trajectory_roots(game: str, n: int, seed: int, warmup: int = 60) -> list:
+    """n emulator states along a random-play trajectory, after ``warmup`` steps."""
+    env = AtariEnv(game, seed=seed)
+    env.reset(seed=seed)
+    rng = np.random.default_rng(seed)
+    roots = []
+    for i in range(warmup + n):
+        if i >= warmup:
+            roots.append(env.snapshot().ale_state)
+        _, _, terminated, truncated, _ = env.step(int(rng.integers(env.action_space.n)))
+        if terminated or truncated:
+            env.reset()
+    return roots
+
+
+def _raw_rollouts(model: AtariPlanningModel, root, n_rollouts: int, depth: int, rng) -> int:
+    """The raw loop: restore, then frame-skip-4 random actions to ``depth``. Returns frames."""
+    ale, actions, A = model.ale, model.action_set, model.num_actions
+    frames = 0
+    for _ in range(n_rollouts):
+        ale.restoreState(root)
+        for a in rng.integers(A, size=depth).tolist():
+            act = actions[a]
+            for _ in range(4):
+                ale.act(act)
+                frames += 1
+            if ale.game_over():
+                break
+    return frames
+
+
+@dataclass
+class Efficiency:
+    game: str
+    planner_fps: float
+    raw_fps: float
+    efficiency: float
+    decisions: int
+    sims_per_decision: int
+    depth: int
+
+
+def emulator_efficiency(game: str, decisions: int = 20, sims: int = 50, depth: int = 50, seed: int = 0) -> Efficiency:
+    roots = _trajectory_roots(game, decisions, seed)
+    model = AtariPlanningModel(game)
+    planner = UCTPlanner(model, UCTConfig(budget=Budget(sims=sims), max_depth=depth, reuse_tree=False), seed)
+    planner.decide(roots[0], 0)   # warm the JIT cache
+    rng = np.random.default_rng(seed)
+    t_plan = t_raw = 0.0
+    f_plan = f_raw = 0
+    for t, root in enumerate(roots):
+        t0 = time.perf_counter()
+        d = planner.decide(root, t)
+        t1 = time.perf_counter()
+        f_raw += _raw_rollouts(model, root, sims, depth, rng)
+        t2 = time.perf_counter()
+        t_plan += t1 - t0
+        t_raw += t2 - t1
+        f_plan += d.frames
+    planner_fps, raw_fps = f_plan / t_plan, f_raw / t_raw
+    return Efficiency(game, planner_fps, raw_fps, planner_fps / raw_fps, decisions, sims, depth)
+
+
+@dataclass
+class KernelCost:
+    select_backup_us: float
+    expand_us: float
+    tree_nodes: int
+
+
+def kernel_microseconds(game: str = "pong", sims: int = 400, depth: int = 30, repeats: int = 20_000) -> KernelCost:
+    """Kernel cost per simulation on a realistic tree grown by a real search."""
+    roots = _trajectory_roots(game, 1, 0)
+    planner = UCTPlanner(AtariPlanningModel(game), UCTConfig(budget=Budget(sims=sims), max_depth=depth,
+                                                             reuse_tree=False), 0)
+    planner.search(roots[0], 0)
+    tree = planner.tree
+    args = (tree.children, tree.visits, tree.value_sum, tree.terminal)
+    rng = np.random.default_rng(0)
+    us = rng.random(repeats)
+    t0 = time.perf_counter()
+    for u in us:
+        node, _, _ = select(*args, 0, depth, 0.1, u)
+        backup(tree.parent, tree.reward, tree.visits, tree.value_sum, node, 0, 0.0, 0.99)
+    t1 = time.perf_counter()
+    from mcts.tree import Tree
+    fresh = Tree(planner.model.num_actions, planner.model.key_size, repeats + 1, initial_capacity=repeats + 1)
+    key = np.zeros(fresh.K, np.uint8)
+    fresh.reset(None, key)
+    t2 = time.perf_counter()
+    for i in range(repeats):
+        fresh.add(i // fresh.A if i else 0, i % fresh.A, 0.0, False, None, key)
+    t3 = time.perf_counter()
+    return KernelCost((t1 - t0) / repeats * 1e6, (t3 - t2) / repeats * 1e6, tree.n)
+
+
+@dataclass
+class VersusPlain:
+    game: str
+    decisions: int
+    identical_actions: bool
+    array_seconds: float
+    plain_seconds: float
+    speedup: float
+
+
+def versus_plain(game: str, decisions: int = 15, sims: int = 100, depth: int = 20, seed: int = 0) -> VersusPlain:
+    """Same seed, same budget, along one trajectory: the same choices, and how much faster."""
+    config = UCTConfig(budget=Budget(sims=sims), max_depth=depth)
+    env = AtariEnv(game, seed=seed)
+    env.reset(seed=seed)
+    for _ in range(60):
+        env.step(0)
+    fast = UCTPlanner(AtariPlanningModel(game), config, seed)
+    slow = PlainUCT(AtariPlanningModel(game), config, seed)
+    fast.decide(env.snapshot().ale_state, 10**6)   # warm the JIT
+    fast.tree.n = 0
+    identical = True
+    t_fast = t_slow = 0.0
+    for t in range(decisions):
+        root = env.snapshot().ale_state
+        t0 = time.perf_counter()
+        d1 = fast.decide(root, t)
+        t1 = time.perf_counter()
+        d2 = slow.decide(root, t)
+        t2 = time.perf_counter()
+        t_fast += t1 - t0
+        t_slow += t2 - t1
+        identical &= d1.action == d2.action and np.array_equal(d1.visits, d2.visits)
+        env.step(d1.action)
+    return VersusPlain(game, decisions, bool(identical), t_fast, t_slow, t_slow / t_fast)
+
+
+@dataclass
+class Scaling:
+    workers: list[int]
+    decisions_per_second: list[float]
+    ratio_to_one: list[float]
+
+
+def root_parallel_scaling(game: str, workers: list[int], decisions: int = 10, sims: int = 64,
+                          depth: int = 30, seed: int = 0) -> Scaling:
+    """The total budget is split among W workers, so a decision should take ~1/W as long."""
+    roots = _trajectory_roots(game, decisions + 1, seed)
+    env_config = AtariEnv(game).config
+    rates = []
+    for w in workers:
+        config = UCTConfig(budget=Budget(sims=sims), max_depth=depth, root_workers=w, reuse_tree=False)
+        with make_planner(planning_model_factory(game, env_config, seed), config, seed) as planner:
+            planner.decide(roots[0], 0)   # process start-up and JIT warm-up, not timed
+            t0 = time.perf_counter()
+            for t, root in enumerate(roots[1:]):
+                planner.decide(root, t + 1)
+            rates.append(decisions / (time.perf_counter() - t0))
+    return Scaling(workers, rates, [r / rates[0] for r in rates])
+
+
+@dataclass
+class EqualTime:
+    game: str
+    seconds_per_decision: float
+    steps: int
+    array_score: float
+    plain_score: float
+    array_frames_per_decision: float
+    plain_frames_per_decision: float
+
+
+def equal_time_scores(game: str, seconds: float, steps: int, depth: int = 30, seed: int = 0) -> EqualTime:
+    """Both planners under the same wall-clock budget per decision, each playing its own
+    game for ``steps`` steps (not reproducible: wall-clock budgets never are)."""
+    config = UCTConfig(budget=Budget(seconds=seconds), max_depth=depth)
+    out = []
+    for planner_cls in (UCTPlanner, PlainUCT):
+        env = AtariEnv(game, seed=seed)
+        env.reset(seed=seed)
+        planner = planner_cls(AtariPlanningModel(game), config, seed)
+        score, frames = 0.0, 0
+        for t in range(steps):
+            d = planner.decide(env.snapshot().ale_state, t)
+            frames += d.frames
+            _, r, terminated, truncated, _ = env.step(d.action)
+            score += r
+            if terminated or truncated:
+                break
+        out.append((score, frames / (t + 1)))
+    return EqualTime(game, seconds, steps, out[0][0], out[1][0], out[0][1], out[1][1])

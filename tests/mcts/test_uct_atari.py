@@ -1,0 +1,86 @@
+"""The planner on real games: determinism, tree reuse, bounded memory, strength on Pong."""
+import numpy as np
+import pytest
+
+from distill.errors import DistillError
+from envs.atari import AtariConfig, AtariEnv, AtariPlanningModel
+from mcts.config import Budget, UCTConfig
+from mcts.parallel import make_planner
+from mcts.play import PlanEpisode, planning_model_factory, play_episode
+from mcts.uct import UCTPlanner
+
+
+def planner_actions(config, seed, steps=12, game="space_invaders"):
+    env = AtariEnv(game)
+    env.reset(seed=0)
+    for _ in range(60):      # past the start, where every action leads to the same state
+        env.step(0)
+    actions = []
+    with make_planner(planning_model_factory(game, env.config, 0), config, seed) as planner:
+        for t in range(steps):
+            d = planner.decide(env.snapshot().ale_state, t)
+            actions.append((d.action, tuple(d.visits), tuple(np.nan_to_num(d.q, nan=-9)), d.frames))
+            env.step(d.action)
+    return actions
+
+
+def test_same_seed_same_actions_one_worker():
+    config = UCTConfig(budget=Budget(sims=30), max_depth=25)
+    first = planner_actions(config, seed=3, steps=8)
+    assert first == planner_actions(config, seed=3, steps=8)
+    assert first != planner_actions(config, seed=4, steps=8)   # the seed matters
+
+
+def test_same_seed_same_actions_two_root_workers():
+    config = UCTConfig(budget=Budget(sims=12), max_depth=10, root_workers=2)
+    first = planner_actions(config, seed=3, steps=8)
+    assert first == planner_actions(config, seed=3, steps=8)
+    assert sum(sum(v) for _, v, _, _ in first) >= 8 * 12   # both workers' visits are merged
+
+
+def test_kept_subtree_statistics_survive_the_move():
+    env = AtariEnv("pong")
+    env.reset(seed=0)
+    planner = UCTPlanner(AtariPlanningModel("pong"), UCTConfig(budget=Budget(sims=30), max_depth=10), seed=0)
+    d = planner.decide(env.snapshot().ale_state, 0)
+    tree = planner.tree
+    assert tree.visits[0] == d.visits[d.action]        # the chosen child is now the root
+    kept_children = tree.visits[tree.children[0][tree.children[0] >= 0]].copy()
+    kept_nodes = tree.n
+    assert kept_nodes > 1
+    env.step(d.action)
+    d2 = planner.decide(env.snapshot().ale_state, 1)
+    # the root started from the kept statistics: 30 new simulations on top of them
+    assert not d2.skipped
+    assert d2.visits.sum() == kept_children.sum() + 30
+
+
+def test_node_cap_bounds_memory_over_an_episode():
+    cfg = UCTConfig(budget=Budget(sims=40), max_depth=15, node_cap=150)
+    env = AtariEnv("breakout")
+    env.reset(seed=0)
+    planner = UCTPlanner(AtariPlanningModel("breakout"), cfg, seed=0)
+    for t in range(25):
+        planner.decide(env.snapshot().ale_state, t)
+        assert planner.tree.n <= 150 and planner.tree.capacity <= 150 and len(planner.tree.states) == planner.tree.n
+        env.step(0)
+
+
+def test_refuses_games_that_do_not_replay_exactly():
+    with pytest.raises(DistillError, match="Q\\*bert"):
+        play_episode(PlanEpisode("qbert", AtariConfig(), UCTConfig(), seed=0, max_steps=2))
+
+
+def test_planner_beats_random_play_on_pong():
+    """300 steps of Pong: the planner at 12 simulations of depth 12 per decision loses
+    fewer points than the mean of 5 random-policy seeds, by at least 3 points."""
+    random_scores = []
+    for seed in range(5):
+        env = AtariEnv("pong")
+        env.reset(seed=seed)
+        rng = np.random.default_rng(seed)
+        random_scores.append(sum(env.step(int(rng.integers(6)))[1] for _ in range(300)))
+    result = play_episode(PlanEpisode("pong", AtariConfig(), UCTConfig(budget=Budget(sims=12), max_depth=12),
+                                      seed=0, max_steps=300))
+    assert result.steps == 300 and result.truncated
+    assert result.score >= np.mean(random_scores) + 3, (result.score, random_scores)

@@ -1,0 +1,76 @@
+"""UCT finds the known best action on small deterministic problems."""
+import numpy as np
+import pytest
+
+from envs.synthetic import bandit, chain, trap
+from mcts.config import Budget, UCTConfig
+from mcts.uct import UCTPlanner
+
+
+def decide(model, sims, depth, c=1.0, seed=0):
+    planner = UCTPlanner(model, UCTConfig(budget=Budget(sims=sims), max_depth=depth, exploration=c), seed=seed)
+    return planner.decide(model.clone_state(), 0)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_bandit_best_arm(seed):
+    means = [0.2, 0.5, 0.9, 0.4]
+    d = decide(bandit(means), sims=40, depth=3, seed=seed)
+    assert d.action == 2
+    np.testing.assert_allclose(d.q, means)
+    assert d.visits.sum() == 40 and d.visits.argmax() == 2
+
+
+def test_deep_chain_only_one_sequence_pays():
+    secret = [2, 0, 1, 1, 2, 0]
+    model = chain(secret, num_actions=3)
+    d = decide(model, sims=3000, depth=len(secret))
+    assert d.action == secret[0]
+    assert 0.5 < d.q[secret[0]] <= 0.99 ** 5   # found: a mean approaching the discounted payoff
+    assert np.nanmax(np.delete(d.q, secret[0])) == 0.0
+    # and it plays the whole sequence
+    state, actions = model.start, []
+    planner = UCTPlanner(model, UCTConfig(budget=Budget(sims=3000), max_depth=6, exploration=1.0))
+    for t in range(len(secret)):
+        a = planner.decide(state, t).action
+        model.restore_state(state)
+        model.step(a)
+        state = model.clone_state()
+        actions.append(a)
+    assert actions == secret
+
+
+def test_deep_chain_not_found_with_too_little_budget():
+    """The chain is hard: a budget far below the 3^6 leaves does not find it by luck."""
+    d = decide(chain([2, 0, 1, 1, 2, 0], 3), sims=30, depth=6)
+    assert np.nanmax(d.q) == 0.0
+
+
+def test_trap_greedy_first_reward_loses():
+    model = trap(bait=1.0, penalty=-1.0, safe=0.5, length=3)
+    d = decide(model, sims=100, depth=4)
+    assert model.reward[0, 0] > model.reward[0, 1]     # greedy would take the bait
+    assert d.action == 1
+    assert d.q[1] > 0 > d.q[0]
+
+
+def test_most_visited_final_action():
+    model = bandit([0.2, 0.9])
+    cfg = UCTConfig(budget=Budget(sims=20), max_depth=2, exploration=1.0, final_action="visits")
+    assert UCTPlanner(model, cfg).decide(model.clone_state(), 0).action == 1
+
+
+def test_skip_rule_when_every_action_leads_to_the_same_state():
+    model = bandit([0.3, 0.3, 0.3])   # every arm: same reward, same next state
+    d = decide(model, sims=10, depth=2)
+    assert d.skipped and d.visits.sum() == 0 and np.isnan(d.q).all()
+    assert d.frames == 3               # one step per action to find out, nothing more
+    d = UCTPlanner(model, UCTConfig(budget=Budget(sims=10), max_depth=2, skip_rule=False)).decide(0, 0)
+    assert not d.skipped and d.visits.sum() == 10
+
+
+def test_frame_budget_is_respected_and_terminates_on_exhausted_trees():
+    model = bandit([0.1, 0.2])
+    planner = UCTPlanner(model, UCTConfig(budget=Budget(frames=1000), max_depth=3))
+    d = planner.decide(model.clone_state(), 0)   # every path ends after 1 step: the tree is exhausted
+    assert d.action == 1 and d.frames <= 1000
