@@ -23,6 +23,10 @@ COMMANDS = [
     "demo",
     "trajopt",
     "mpc",
+    "train",
+    "eval",
+    "play",
+    "compare",
 ]
 
 

@@ -21,6 +21,7 @@ class FiniteMDP:
     def __post_init__(self):
         self.num_actions = self.next_state.shape[1]
         self.key_size = 8
+        self.state_nbytes = 8
         self.frames = 0
         self.state = self.start
 

@@ -14,6 +14,7 @@ class Model(Protocol):
     num_actions: int
     key_size: int      # length of state_key()
     frames: int        # running count of emulator frames stepped (the budget's unit)
+    state_nbytes: int  # bytes of one snapshot, for the memory report
 
     def clone_state(self) -> Any:
         """An opaque, restorable copy of the current simulator state."""

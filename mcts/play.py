@@ -37,6 +37,8 @@ class EpisodeResult:
     decisions: int
     skipped: int                 # decisions where the skip rule applied
     lives_lost: int
+    max_tree_nodes: int = 0          # most nodes held after a decision (per root worker)
+    bytes_per_node: int = 0          # tree arrays + one emulator snapshot
     frames_rgb: list = field(default_factory=list)   # [T] of [210, 160, 3] uint8 when video
 
 
@@ -62,6 +64,9 @@ def play_episode(spec: PlanEpisode, on_step: Callable[[float], None] | None = No
             result.emulator_frames += decision.frames
             result.decisions += 1
             result.skipped += decision.skipped
+            if hasattr(planner, "tree"):
+                result.max_tree_nodes = max(result.max_tree_nodes, planner.tree.n)
+                result.bytes_per_node = planner.bytes_per_node()
             lives = env.lives
             _, reward, terminated, truncated, info = env.step(decision.action)
             result.score += reward

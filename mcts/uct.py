@@ -167,5 +167,6 @@ class UCTPlanner:
                     and (tree.reward[ch] == tree.reward[ch[0]]).all()
                     and (tree.terminal[ch] == tree.terminal[ch[0]]).all())
 
-    def bytes_per_node(self, state_nbytes: int) -> int:
-        return self.tree.nbytes_arrays_per_node() + state_nbytes
+    def bytes_per_node(self) -> int:
+        """Tree arrays plus one snapshot: what each kept node costs."""
+        return self.tree.nbytes_arrays_per_node() + self.model.state_nbytes

@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     out = rundir.prepare_out(args.out, "env-check", game)
     rundir.write_config(out, NAME, config, args.seed)
     env = AtariEnv(game, AtariConfig(sticky_prob=0.25 if args.sticky else 0.0), seed=args.seed)
-    with tqdm(total=args.points + 1, desc=f"env-check {game}", unit="check") as bar:
+    with tqdm(total=args.points + 1, desc=f"env-check {game}", unit="check", disable=None) as bar:
         report = check_determinism(env, args.steps, args.points, args.seed, progress=bar.update)
     rundir.write_result(out, {
         "game": game,

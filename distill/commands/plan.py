@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
                          video=args.video and e == 0) for e in range(episodes)]
 
     running = [0.0] * episodes
-    bar = tqdm(total=args.steps if args.steps else None, desc=f"plan {game}", unit="step")
+    bar = tqdm(total=args.steps if args.steps else None, desc=f"plan {game}", unit="step", disable=None)
 
     def on_event(episode: int, reward: float) -> None:
         running[episode] += reward
@@ -95,6 +95,8 @@ def run(args: argparse.Namespace) -> int:
         "skipped_decisions": sum(r.skipped for r in results),
         "lives_lost": sum(r.lives_lost for r in results),
         "peak_rss_mb": peak_rss_mb(),
+        "max_tree_nodes": max(r.max_tree_nodes for r in results),
+        "bytes_per_node": results[0].bytes_per_node,
         "wall_seconds": wall,
         "budget": uct.budget,
         "reproducible": uct.budget.reproducible,

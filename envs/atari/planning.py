@@ -41,10 +41,14 @@ class AtariPlanningModel:
         self.action_set = [int(a.value) for a in actions]
         self.num_actions = len(self.action_set)
         self.key_size = self.ale.getRAMSize()
+        self.state_nbytes = len(self.clone_state().serialize())
         self.frames = 0
 
     def clone_state(self):
-        return self.ale.cloneState(include_rng=True)
+        """A tree node's snapshot. Without ALE's RNG: with ALE's own stickiness off,
+        ``act`` draws nothing from it, so replay is exact (tested) at half the size
+        (~7.7 KB instead of ~14.4 KB)."""
+        return self.ale.cloneState(include_rng=False)
 
     def restore_state(self, state) -> None:
         self.ale.restoreState(state)

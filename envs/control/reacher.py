@@ -13,7 +13,7 @@ chained over the two physics steps: ``A = A2 A1``, ``B = A2 B1 + B2``. MuJoCo 4.
 runs on a twin model that differs only in using MuJoCo's Euler integrator (same
 timestep; joint damping implicit). The simulator itself stays gymnasium's RK4 model;
 the twin's Jacobians differ from RK4's by about 0.5% (relative, measured at random
-states; ``tests/control/test_reacher.py`` bounds it).
+states; ``tests/control/test_reacher.py`` checks it stays under 2%).
 """
 from __future__ import annotations
 

@@ -93,3 +93,22 @@ def test_bad_config_is_a_clear_error():
         AtariConfig(frame_skip=0)
     with pytest.raises(DistillError, match="sticky_prob"):
         AtariConfig(sticky_prob=1.5)
+
+
+@pytest.mark.parametrize("game", ["pong", "seaquest"])
+def test_planner_node_snapshots_replay_exactly_without_ale_rng(game):
+    """Tree nodes are cloned without ALE's RNG (half the bytes): replay is still exact."""
+    from envs.atari import AtariPlanningModel
+
+    model = AtariPlanningModel(game)
+    rng = np.random.default_rng(0)
+    for _ in range(100):
+        model.step(int(rng.integers(model.num_actions)))
+    for _ in range(30):
+        state = model.clone_state()
+        actions = rng.integers(model.num_actions, size=20).tolist()
+        first = [(model.step(a), model.state_key().tobytes()) for a in actions]
+        for a in rng.integers(model.num_actions, size=30).tolist():   # wander off
+            model.step(a)
+        model.restore_state(state)
+        assert [(model.step(a), model.state_key().tobytes()) for a in actions] == first

@@ -1,0 +1,109 @@
+"""``distill compare``: methods against each other at an equal budget, across seeds.
+
+``--game G`` compares the Atari distillation methods at an equal label budget
+(:mod:`imitation.compare_atari`); ``--task T`` is the continuous-control comparison.
+Both write ``table.md``, ``curves.png`` and ``result.json`` through :mod:`distill.report`.
+Each target has its own argument group and its own ``run_*`` function below.
+"""
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+
+from distill.args import add_out, add_seed, positive_int
+from distill.errors import DistillError
+
+NAME = "compare"
+HELP = "compare distillation methods at an equal budget across seeds (table, curves)"
+
+ATARI_METHODS = "uct-classification,dagger,plato"
+# compare's own expert default, smaller than plan's, so that its defaults finish in minutes.
+ATARI_SIMS, ATARI_DEPTH = 16, 20
+
+
+@dataclass(frozen=True)
+class AtariCompareCommand:
+    compare: "AtariCompareConfig"   # noqa: F821 - imitation.compare_atari, imported lazily
+    execution: "Execution"          # noqa: F821
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from distill.commands.train import add_collection_arguments
+    from distill.expert_args import add_expert_arguments
+
+    target = parser.add_mutually_exclusive_group(required=True)
+    target.add_argument("--game", help="Atari game: compare distillation methods (e.g. pong)")
+    target.add_argument("--task", help="continuous-control task (not available yet)")
+    parser.add_argument("--methods", default=None,
+                        help=f"comma-separated methods (Atari default: {ATARI_METHODS})")
+    parser.add_argument("--seeds", type=positive_int, default=2,
+                        help="seeds per method: --seed, --seed + 1, ... (default 2)")
+    atari = parser.add_argument_group("Atari (--game)")
+    atari.add_argument("--labels", type=positive_int, default=600, metavar="N",
+                       help="label budget of every run (default 600)")
+    atari.add_argument("--rounds", type=positive_int, default=3, help="rounds per run (default 3)")
+    atari.add_argument("--episodes-per-round", type=positive_int, default=2,
+                       help="labelling episodes per round (default 2)")
+    add_collection_arguments(parser)
+    add_expert_arguments(parser)
+    parser.set_defaults(sims=ATARI_SIMS, depth=ATARI_DEPTH, eval_episodes=3)
+    for action in parser._actions:  # compare's defaults differ from plan's: say so in --help
+        if action.dest == "sims":
+            action.help = f"new simulations per decision (compare's default {ATARI_SIMS})"
+        elif action.dest == "depth":
+            action.help = f"maximum depth in agent steps from the root (compare's default {ATARI_DEPTH})"
+        elif action.dest == "eval_episodes":
+            action.help = "evaluation episodes after each round (compare's default 3)"
+    add_seed(parser)
+    add_out(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.task is not None:
+        return run_continuous(args)
+    return run_atari(args)
+
+
+def run_continuous(args: argparse.Namespace) -> int:
+    raise DistillError(f"--task {args.task}: the continuous-control compare is not available yet; "
+                       f"use --game for the Atari compare")
+
+
+def run_atari(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from distill import rundir
+    from distill.commands.train import check_device, distill_config, execution_of
+    from envs.atari import canonical_game
+    from envs.atari.determinism import require_exact_replay
+    from imitation.compare_atari import (AtariCompareConfig, compare_atari, labels_per_episode,
+                                         parse_methods, run_config)
+
+    game = canonical_game(args.game)
+    require_exact_replay(game)
+    check_device(args.device)
+    methods = parse_methods(args.methods or ATARI_METHODS)
+    for flag, value, method in (("--schedule", args.schedule, "dagger"),
+                                ("--lambda-schedule", args.lambda_schedule, "plato"),
+                                ("--tau", args.tau, "uct-regression")):
+        if value is not None and method not in methods:
+            raise DistillError(f"{flag} applies to {method}, which is not among --methods")
+    per_episode = labels_per_episode(args.labels, args.rounds, args.episodes_per_round)
+    seeds = tuple(args.seed + k for k in range(args.seeds))
+    # The shared settings, checked as for uct-classification; per-method ones are put back after.
+    shared = argparse.Namespace(**{**vars(args), "schedule": None, "lambda_schedule": None, "tau": None})
+    template = distill_config(shared, "uct-classification", game, rounds=args.rounds,
+                              episodes_per_round=args.episodes_per_round,
+                              labels_per_episode=per_episode, seed=args.seed)
+    template = replace(template, schedule=args.schedule, lambda_schedule=args.lambda_schedule,
+                       policy=replace(template.policy, tau=args.tau or template.policy.tau))
+    config = AtariCompareConfig(methods, seeds, args.labels, template)
+    for method in methods:  # bad schedules fail before any run starts
+        run_config(config, method, args.seed).algorithm()
+    out = rundir.prepare_out(args.out, "compare", game)
+    rundir.write_config(out, NAME, AtariCompareCommand(config, execution_of(args)), args.seed)
+    compare_atari(config, execution_of(args), out)
+    print((out / "table.md").read_text().rstrip())
+    print(f"\n{len(methods)} methods x {len(seeds)} seeds at {args.labels} labels "
+          f"({per_episode} per episode): {out}/table.md, curves.png, result.json")
+    return 0

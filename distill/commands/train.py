@@ -1,0 +1,168 @@
+"""``distill train``: distil the UCT planner into a CNN policy, round by round.
+
+``--algo uct-classification`` / ``uct-regression``: the planner plays and labels its own
+states (Guo et al. 2014). ``dagger``: from round 1 the DAgger mix acts (beta schedule).
+``plato``: PLATO's teacher acts (lambda schedule). See :mod:`imitation.rounds`.
+"""
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+
+from distill.errors import DistillError
+from distill.args import add_out, add_seed, positive_float, positive_int, probability
+from distill.expert_args import add_expert_arguments, expert_config
+from imitation.algorithms import ALGORITHMS
+
+NAME = "train"
+HELP = "distil the planner into a policy (UCTtoClassification/Regression, DAgger, PLATO)"
+
+DEFAULT_SCHEDULE = "indicator"
+DEFAULT_LAMBDA = "1.0:0.5"
+COLLECT_NOOP_MAX = 30
+
+
+@dataclass(frozen=True)
+class TrainCommandConfig:
+    run: "DistillConfig"      # noqa: F821 - imitation.rounds, imported lazily
+    execution: "Execution"    # noqa: F821
+
+
+def add_collection_arguments(parser: argparse.ArgumentParser) -> None:
+    """Collection, policy, fitting and evaluation flags shared by ``train`` and ``compare``."""
+    g = parser.add_argument_group("collection")
+    g.add_argument("--max-episode-frames", type=positive_int, default=108_000,
+                   help="cap of collection and evaluation episodes in emulator frames (default 108000)")
+    g.add_argument("--schedule", default=None, metavar="BETA",
+                   help=f"dagger's beta: indicator, exponential[:P] or linear (default {DEFAULT_SCHEDULE})")
+    g.add_argument("--lambda-schedule", default=None, metavar="L0[:RATIO]",
+                   help=f"plato's relative lambda_i = L0 RATIO^i (default {DEFAULT_LAMBDA})")
+    g.add_argument("--epsilon", type=probability, default=0.05,
+                   help="the learner's exploration when dagger lets it act (default 0.05)")
+    g.add_argument("--workers", type=positive_int, default=1,
+                   help="episodes labelled in parallel, one process each (default 1)")
+    g.add_argument("--backend", choices=("local", "ray"), default="local",
+                   help="run the labelling episodes on local processes or on Ray (default local)")
+    g.add_argument("--ray-address", default=None, metavar="ADDR",
+                   help="Ray cluster to join with --backend ray (default: start a local one)")
+    p = parser.add_argument_group("policy and fitting")
+    p.add_argument("--network", choices=("dqn2013", "nature"), default="dqn2013",
+                   help="dqn2013 (Guo et al.'s, default) or nature")
+    p.add_argument("--target", choices=("action", "visits"), default=None,
+                   help="classification target: the planner's action (default) or its visit distribution")
+    p.add_argument("--tau", type=positive_float, default=None,
+                   help="uct-regression: pi_theta = softmax(Q / (tau * spread)) (default 0.1)")
+    p.add_argument("--epochs", type=positive_int, default=10, help="passes over the data per round (default 10)")
+    p.add_argument("--batch-size", type=positive_int, default=100, help="minibatch size (default 100)")
+    p.add_argument("--lr", type=positive_float, default=1e-3, help="Adam step size (default 1e-3)")
+    p.add_argument("--max-train-steps", type=positive_int, default=None,
+                   help="cap on gradient steps per round (default: none)")
+    p.add_argument("--val-fraction", type=probability, default=0.1,
+                   help="fraction of episodes held out for agreement (default 0.1)")
+    p.add_argument("--device", default="auto", help="training device: auto (GPU when present), cpu, cuda")
+    e = parser.add_argument_group("evaluation after each round")
+    e.add_argument("--eval-episodes", type=positive_int, default=5,
+                   help="episodes per evaluation, epsilon 0.05 and up to 30 no-ops (default 5)")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--algo", required=True, choices=ALGORITHMS, help="the distillation algorithm")
+    parser.add_argument("--game", required=True, help="ALE game, e.g. pong")
+    parser.add_argument("--rounds", type=positive_int, default=3, help="rounds, counted from 0 (default 3)")
+    parser.add_argument("--episodes-per-round", type=positive_int, default=4,
+                        help="labelling episodes per round (default 4)")
+    parser.add_argument("--labels-per-episode", type=positive_int, default=None, metavar="L",
+                        help="cut each labelling episode after L labels (default: play it out)")
+    add_collection_arguments(parser)
+    add_expert_arguments(parser)
+    parser.add_argument("--resume", action="store_true",
+                        help="continue the run in --out where it stopped (same flags)")
+    add_seed(parser)
+    add_out(parser)
+
+
+def distill_config(args: argparse.Namespace, algo: str, game: str, *, rounds: int,
+                   episodes_per_round: int, labels_per_episode: int | None, seed: int):
+    """The :class:`imitation.rounds.DistillConfig` of the parsed flags for ``algo``."""
+    from envs.atari import AtariConfig
+    from imitation.collect import CollectConfig
+    from imitation.evaluate import EvalProtocol
+    from imitation.networks import NetworkConfig
+    from imitation.policy import PolicyConfig
+    from imitation.rounds import DistillConfig
+    from imitation.train_policy import TrainConfig
+
+    if args.val_fraction >= 1.0:
+        raise DistillError(f"--val-fraction must be below 1, got {args.val_fraction}")
+    if args.backend != "ray" and args.ray_address is not None:
+        raise DistillError("--ray-address needs --backend ray")
+    regression = algo == "uct-regression"
+    if args.schedule is not None and algo != "dagger":
+        raise DistillError(f"--schedule is dagger's beta schedule; --algo {algo} has none")
+    if args.lambda_schedule is not None and algo != "plato":
+        raise DistillError(f"--lambda-schedule is plato's; --algo {algo} has none")
+    if args.tau is not None and not regression:
+        raise DistillError("--tau applies to --algo uct-regression only")
+    if args.target is not None and regression:
+        raise DistillError("--target applies to classification; uct-regression regresses Q-values")
+    policy = PolicyConfig(head="regression" if regression else "classification",
+                          target=args.target or "action", tau=args.tau or 0.1,
+                          network=NetworkConfig(arch=args.network))
+    env = AtariConfig(noop_max=COLLECT_NOOP_MAX, max_episode_frames=args.max_episode_frames)
+    return DistillConfig(
+        algo=algo, game=game, rounds=rounds, episodes_per_round=episodes_per_round, seed=seed,
+        collect=CollectConfig(game, env, expert_config(args), labels_per_episode),
+        policy=policy,
+        train=TrainConfig(lr=args.lr, batch_size=args.batch_size, epochs=args.epochs,
+                          max_steps=args.max_train_steps, val_fraction=args.val_fraction),
+        eval=EvalProtocol(episodes=args.eval_episodes, max_episode_frames=args.max_episode_frames),
+        schedule=(args.schedule or DEFAULT_SCHEDULE) if algo == "dagger" else None,
+        lambda_schedule=(args.lambda_schedule or DEFAULT_LAMBDA) if algo == "plato" else None,
+        epsilon=args.epsilon)
+
+
+def check_device(device: str) -> None:
+    """Refuse a device name torch does not know, or a GPU that is not there."""
+    import torch
+
+    from imitation.policy import resolve_device
+
+    try:
+        resolved = resolve_device(device)
+    except RuntimeError as exc:
+        raise DistillError(f"--device {device}: {exc}") from None
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise DistillError(f"--device {device}: no CUDA GPU is available")
+
+
+def execution_of(args: argparse.Namespace):
+    from imitation.rounds import Execution
+
+    return Execution(workers=args.workers, backend=args.backend, ray_address=args.ray_address,
+                     device=args.device)
+
+
+def run(args: argparse.Namespace) -> int:
+    from distill import rundir
+    from envs.atari import canonical_game
+    from envs.atari.determinism import require_exact_replay
+    from imitation.rounds import check_resume, run_distillation
+
+    game = canonical_game(args.game)
+    require_exact_replay(game)
+    check_device(args.device)
+    config = distill_config(args, args.algo, game, rounds=args.rounds,
+                            episodes_per_round=args.episodes_per_round,
+                            labels_per_episode=args.labels_per_episode, seed=args.seed)
+    config.algorithm()  # bad schedules fail here, before any folder is made
+    out = rundir.prepare_out(args.out, "train", game)
+    if args.resume:
+        check_resume(out, config)
+    rundir.write_config(out, NAME, TrainCommandConfig(config, execution_of(args)), args.seed)
+    result = run_distillation(config, execution_of(args), out, resume=args.resume)
+    agree = result["val_agreement"]
+    print(f"{game} {args.algo}: {len(result['rounds'])} rounds, {result['labels_total']} labels, "
+          f"eval {result['eval_mean']:.2f} ± {result['eval_std']:.2f}, val agreement "
+          f"{'n/a' if agree is None else f'{agree:.3f}'}; policy {result['checkpoint']}  "
+          f"({out}/result.json)")
+    return 0

@@ -1,0 +1,186 @@
+"""Evaluating a distilled policy under one protocol, against a uniform-random policy.
+
+The protocol (Mnih et al. 2015; Machado et al. 2018 for sticky actions): episodes capped
+at 108,000 emulator frames (30 minutes), up to 30 no-op steps after reset, an
+epsilon-greedy policy with epsilon = 0.05, and optionally sticky actions (p = 0.25).
+``random_mean`` is a uniform-random policy under the same protocol and the same episode
+seeds: fidelity = (policy - random) / (expert - random) needs both.
+
+Decision latency is the wall time of the policy's batch-1 forward pass and argmax at
+every step (the greedy action is computed even on exploration steps, so every step
+gives one sample).
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+import numpy as np
+
+from distill.errors import DistillError
+from envs.atari import AtariConfig
+from imitation.dataset import LabelSpec
+
+
+@dataclass(frozen=True)
+class EvalProtocol:
+    """episodes:           episodes played (episode e is seeded by (seed, e)).
+    epsilon:            probability of a uniform random action at each step.
+    noop_max:           up to this many no-op steps after reset (0: none).
+    sticky:             sticky actions with p = 0.25 (Machado et al. 2018).
+    max_episode_frames: episode cap in emulator frames (108,000 = 30 minutes).
+    """
+
+    episodes: int = 10
+    epsilon: float = 0.05
+    noop_max: int = 30
+    sticky: bool = False
+    max_episode_frames: int = 108_000
+
+    def env_config(self, spec: LabelSpec) -> AtariConfig:
+        """The evaluation environment with the preprocessing the policy was trained on."""
+        return AtariConfig.evaluation(noop_max=self.noop_max, sticky=self.sticky,
+                                      max_episode_frames=self.max_episode_frames, **spec.preprocessing)
+
+
+@dataclass
+class EpisodeScore:
+    score: float = 0.0
+    steps: int = 0
+    truncated: bool = False
+
+
+@dataclass
+class EvalResult:
+    """scores [episodes] raw returns; latencies_ms [decisions] per batch-1 decision
+    (empty for the random policy)."""
+
+    scores: list[float]
+    steps: list[int]
+    truncated: list[bool]
+    latencies_ms: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+    @property
+    def mean(self) -> float:
+        return float(np.mean(self.scores))
+
+    @property
+    def std(self) -> float:
+        return float(np.std(self.scores))
+
+    def latency_percentile(self, q: float) -> float | None:
+        return float(np.percentile(self.latencies_ms, q)) if len(self.latencies_ms) else None
+
+
+def eval_seeds(seed: int, episode: int) -> tuple[int, int]:
+    """(environment seed, acting seed) of evaluation episode ``episode``."""
+    env, acting = np.random.SeedSequence([seed, episode]).generate_state(2)
+    return int(env) % 2**31, int(acting)
+
+
+def check_environment(spec: LabelSpec, env_config: AtariConfig) -> None:
+    """Refuse to play a policy whose action set is not the environment's."""
+    from imitation.collect import label_spec
+
+    here = label_spec(spec.game, env_config)
+    reason = here.mismatch(spec)
+    if reason is not None:
+        raise DistillError(f"the policy {reason} as this ale-py plays it", exit_code=1)
+
+
+Chooser = Callable[[np.ndarray, np.random.Generator], int]
+
+
+def episode_frames(game: str, env_config: AtariConfig, env_seed: int, choose: Chooser,
+                   rng: np.random.Generator, result: EpisodeScore, render: bool = False,
+                   on_step: Callable[[float], None] | None = None) -> Iterator[np.ndarray]:
+    """Play one episode with ``choose(obs, rng) -> action``, filling ``result``; yields the
+    RGB screen [210, 160, 3] before every step when ``render`` (so a video writer can
+    consume the episode without holding it in memory)."""
+    from envs.atari import AtariEnv
+
+    env = AtariEnv(game, env_config, seed=env_seed)
+    obs, _ = env.reset(seed=env_seed)
+    while True:
+        if render:
+            yield env.render()
+        obs, reward, terminated, truncated, _ = env.step(choose(obs, rng))
+        result.score += reward
+        result.steps += 1
+        if on_step is not None:
+            on_step(reward)
+        if terminated or truncated:
+            result.truncated = not terminated
+            if render:
+                yield env.render()
+            return
+
+
+class PolicyChooser:
+    """Epsilon-greedy acting with the greedy forward pass timed at every step."""
+
+    def __init__(self, policy, epsilon: float, warmup: int = 10):
+        self.policy, self.epsilon = policy, epsilon
+        self.latencies: list[float] = []
+        dummy = np.zeros((1, *_obs_shape(policy)), dtype=np.uint8)
+        for _ in range(warmup):
+            policy.greedy(dummy)
+
+    def __call__(self, obs: np.ndarray, rng: np.random.Generator) -> int:
+        explore = rng.random() < self.epsilon
+        t0 = time.perf_counter()
+        action = int(self.policy.greedy(obs)[0])
+        self.latencies.append((time.perf_counter() - t0) * 1e3)
+        return int(rng.integers(self.policy.num_actions)) if explore else action
+
+
+def _obs_shape(policy) -> tuple[int, int, int]:
+    net = policy.config.network
+    return (net.frames, net.size, net.size)
+
+
+def random_chooser(num_actions: int) -> Chooser:
+    return lambda obs, rng: int(rng.integers(num_actions))
+
+
+def evaluate(game: str, env_config: AtariConfig, choose: Chooser, episodes: int, seed: int, *,
+             video: Path | None = None,
+             on_step: Callable[[int, float], None] | None = None) -> EvalResult:
+    """Play ``episodes`` episodes; with ``video``, episode 0 is written there as an MP4."""
+    from distill.video import write_mp4
+
+    results = []
+    for e in range(episodes):
+        env_seed, acting_seed = eval_seeds(seed, e)
+        result = EpisodeScore()
+        step = (lambda r, e=e: on_step(e, r)) if on_step is not None else None
+        frames = episode_frames(game, env_config, env_seed, choose, np.random.default_rng(acting_seed),
+                                result, render=video is not None and e == 0, on_step=step)
+        if video is not None and e == 0:
+            write_mp4(video, frames)
+        else:
+            for _ in frames:
+                pass
+        results.append(result)
+    return EvalResult([r.score for r in results], [r.steps for r in results],
+                      [r.truncated for r in results])
+
+
+def evaluate_policy(policy, spec: LabelSpec, protocol: EvalProtocol, seed: int, *,
+                    video: Path | None = None,
+                    on_step: Callable[[int, float], None] | None = None) -> EvalResult:
+    """The policy under ``protocol``, with its batch-1 decision latencies."""
+    chooser = PolicyChooser(policy, protocol.epsilon)
+    result = evaluate(spec.game, protocol.env_config(spec), chooser, protocol.episodes, seed,
+                      video=video, on_step=on_step)
+    result.latencies_ms = np.asarray(chooser.latencies)
+    return result
+
+
+def evaluate_random(spec: LabelSpec, protocol: EvalProtocol, seed: int,
+                    on_step: Callable[[int, float], None] | None = None) -> EvalResult:
+    """A uniform-random policy under ``protocol`` with the same episode seeds."""
+    return evaluate(spec.game, protocol.env_config(spec), random_chooser(spec.num_actions),
+                    protocol.episodes, seed, on_step=on_step)

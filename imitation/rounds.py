@@ -1,0 +1,294 @@
+"""``distill train``'s loop: label, aggregate, refit, checkpoint and evaluate, round by round.
+
+Round i (counting from 0):
+
+1. play ``episodes_per_round`` episodes with the algorithm's acting rule of round i
+   (:mod:`imitation.algorithms`), the planner labelling every visited state, and append
+   them to the dataset (Guo et al. 2014; DAgger, Ross et al. 2011; PLATO, Kahn et al. 2017);
+2. refit the policy on the whole dataset, starting from the previous round's weights;
+3. save the round's checkpoint, evaluate the policy, and append the round to result.json.
+
+A run folder ``DIR`` holds ``labels/`` (the dataset), ``checkpoints/roundRRRR.pt``,
+``policy.pt`` (the latest round), ``tb/`` (TensorBoard) and ``result.json``.
+
+Resuming (``--resume``) restarts after the last round that has both its result entry and
+its checkpoint: the learner of the interrupted round is reloaded from the previous
+checkpoint, so the episodes still missing are played exactly as they would have been,
+and episodes already on disk are not played again. No label is duplicated or missing.
+"""
+from __future__ import annotations
+
+import json
+import math
+import sys
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from distill.errors import DistillError
+from imitation.algorithms import Algorithm, make_algorithm
+from imitation.collect import (CollectConfig, EpisodeTask, LearnerWeights, collect_episodes,
+                               collection_stats, label_spec)
+from imitation.dataset import LabelDataset, LabelSpec
+from imitation.evaluate import EvalProtocol, evaluate_policy
+from imitation.policy import PolicyConfig
+from imitation.train_policy import TrainConfig
+
+
+@dataclass(frozen=True)
+class DistillConfig:
+    """Everything the labels and the policy depend on (compared on ``--resume``).
+
+    schedule:        DAgger's beta schedule (``indicator``, ``exponential[:P]``, ``linear``).
+    lambda_schedule: PLATO's relative lambda, ``L0[:RATIO]``: lambda_i = L0 RATIO^i.
+    epsilon:         the learner's exploration when DAgger lets it act.
+    """
+
+    algo: str
+    game: str
+    rounds: int
+    episodes_per_round: int
+    seed: int
+    collect: CollectConfig
+    policy: PolicyConfig
+    train: TrainConfig
+    eval: EvalProtocol
+    schedule: str | None = None
+    lambda_schedule: str | None = None
+    epsilon: float = 0.05
+
+    def algorithm(self) -> Algorithm:
+        from imitation.schedules import parse_beta_schedule, parse_lambda_schedule
+
+        beta = parse_beta_schedule(self.schedule, self.rounds) if self.schedule else None
+        lam = parse_lambda_schedule(self.lambda_schedule) if self.lambda_schedule else None
+        return make_algorithm(self.algo, beta=beta, lam=lam, epsilon=self.epsilon)
+
+
+@dataclass(frozen=True)
+class Execution:
+    """How the work runs; never changes the labels (the training device may change the
+    last bits of the weights on a GPU)."""
+
+    workers: int = 1
+    backend: str = "local"
+    ray_address: str | None = None
+    device: str = "auto"
+    progress: bool = True
+
+
+def labels_dir(out: Path) -> Path:
+    return out / "labels"
+
+
+def checkpoint_path(out: Path, round: int) -> Path:
+    return out / "checkpoints" / f"round{round:04d}.pt"
+
+
+def policy_path(out: Path) -> Path:
+    return out / "policy.pt"
+
+
+def _train_seed(seed: int, round: int) -> int:
+    return int(np.random.SeedSequence([seed, round, 7]).generate_state(1)[0])
+
+
+def _completed_rounds(out: Path) -> list[dict]:
+    """Round entries of a previous run whose checkpoints exist (the resumable prefix)."""
+    path = out / "result.json"
+    if not path.is_file():
+        return []
+    try:
+        rounds = json.loads(path.read_text())["rounds"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise DistillError(f"{path}: unreadable ({exc}); cannot resume", exit_code=1) from None
+    done = []
+    for i, entry in enumerate(rounds):
+        if entry.get("round") != i or not checkpoint_path(out, i).is_file():
+            break
+        done.append(entry)
+    return done
+
+
+def check_resume(out: Path, config: DistillConfig) -> None:
+    """Refuse to resume ``out`` with a configuration other than the one it was started with."""
+    from distill.rundir import to_jsonable
+
+    path = out / "config.json"
+    if not path.is_file():
+        return
+    try:
+        before = json.loads(path.read_text())["config"]["run"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise DistillError(f"{path}: unreadable ({exc}); cannot resume", exit_code=1) from None
+    now = to_jsonable(config)
+    changed = sorted(k for k in set(before) | set(now) if before.get(k) != now.get(k))
+    if changed:
+        raise DistillError(f"--resume: {out} was started with other settings ({', '.join(changed)} "
+                           f"differ); resume with the same flags or choose another --out")
+
+
+def _new_policy(config: DistillConfig, spec: LabelSpec, device: str):
+    from imitation.policy import DistilledPolicy
+
+    return DistilledPolicy(config.policy, spec.num_actions, seed=config.seed, device=device)
+
+
+def run_distillation(config: DistillConfig, execution: Execution, out: Path,
+                     resume: bool = False) -> dict[str, Any]:
+    """Run (or resume) the rounds of ``config`` in ``out``; returns result.json's payload."""
+    from torch.utils.tensorboard import SummaryWriter
+    from tqdm import tqdm
+
+    from distill import rundir
+    from imitation.checkpoint import load_checkpoint, save_checkpoint
+    from imitation.train_policy import train_policy
+
+    algorithm = config.algorithm()
+    if algorithm.head != config.policy.head:
+        raise DistillError(f"--algo {config.algo} trains a {algorithm.head} head, not {config.policy.head}")
+    spec = label_spec(config.game, config.collect.env)
+    existing = labels_dir(out).is_dir() and any(labels_dir(out).iterdir())
+    if existing and not resume:
+        raise DistillError(f"{out} already holds a training run; pass --resume to continue it "
+                           f"or choose another --out")
+    dataset = LabelDataset.create(labels_dir(out), spec)
+    rounds: list[dict] = _completed_rounds(out) if resume else []
+    if rounds:
+        policy = load_checkpoint(checkpoint_path(out, len(rounds) - 1), expect=spec,
+                                 device=execution.device).policy
+    else:
+        policy = _new_policy(config, spec, execution.device)
+    if resume:
+        dataset.discard_partial()
+    train_steps = sum(r["train_steps"] for r in rounds)
+    writer = SummaryWriter(str(out / "tb"))
+    result: dict[str, Any] = {}
+    try:
+        for r in range(len(rounds), config.rounds):
+            t0 = time.perf_counter()
+            rule = algorithm.rule(r)
+            learner = LearnerWeights.of(policy) if rule.needs_learner else None
+            tasks = [EpisodeTask(config.collect, spec, rule, config.seed, r, e)
+                     for e in range(config.episodes_per_round) if not dataset.has(r, e)]
+            outcomes = _collect(tasks, learner, dataset, execution, r, config)
+            collect_seconds = time.perf_counter() - t0
+
+            fit = train_policy(policy, dataset, replace(config.train, seed=_train_seed(config.seed, r)),
+                               writer=writer, step_offset=train_steps,
+                               progress=execution.progress and sys.stderr.isatty())
+            train_steps += fit.steps
+            save_checkpoint(checkpoint_path(out, r), policy, spec, round=r)
+            save_checkpoint(policy_path(out), policy, spec, round=r)
+            score = evaluate_policy(policy, spec, config.eval, config.seed)
+
+            episodes = dataset.episodes()
+            this_round = [e for e in episodes if e.round == r]
+            stats = collection_stats(this_round)
+            new_frames = sum(o.frames for o in outcomes)
+            entry = {
+                "round": r,
+                "rule": type(rule).__name__,
+                "labels_round": sum(e.labels for e in this_round),
+                "labels_total": sum(e.labels for e in episodes),
+                "emulator_frames_total": sum(e.frames for e in episodes),
+                "eval_mean": score.mean,
+                "eval_std": score.std,
+                "eval_scores": score.scores,
+                "val_agreement": fit.val_agreement,
+                "val_labels": fit.val_rows,
+                "action_entropy": fit.action_entropy,
+                "train_loss": fit.epoch_losses[-1] if fit.epoch_losses else math.nan,
+                "train_steps": fit.steps,
+                "labeling_frames_per_second": new_frames / collect_seconds if outcomes else None,
+                "episodes_played": len(outcomes),
+                "wall_seconds": time.perf_counter() - t0,
+                "collection": stats,
+            }
+            rounds.append(rundir.to_jsonable(entry))
+            _log_round(writer, entry, stats)
+            result = _payload(config, rounds, out, finished=False)
+            rundir.write_result(out, result)
+            if execution.progress:
+                tqdm.write(_round_line(entry))
+    finally:
+        writer.close()
+    result = _payload(config, rounds, out, finished=True)
+    rundir.write_result(out, result)
+    return result
+
+
+def _collect(tasks, learner, dataset, execution: Execution, round: int, config: DistillConfig):
+    from tqdm import tqdm
+
+    if not tasks:
+        return []
+    cap = config.collect.labels_per_episode
+    bar = tqdm(total=cap * len(tasks) if cap else None, desc=f"round {round} labelling", unit="step",
+               disable=None if execution.progress else True, leave=False)
+    running = [0.0] * len(tasks)
+    done = [0]
+
+    def on_event(i: int, reward: float) -> None:
+        running[i] += reward
+        bar.update(1)
+
+    def on_result(i: int, outcome) -> None:
+        done[0] += 1
+        running[i] = outcome.score
+        if execution.backend == "ray":
+            bar.update(outcome.env_steps)
+        bar.set_postfix(episodes=f"{done[0]}/{len(tasks)}",
+                        score=" ".join(f"{s:g}" for s in running))
+
+    try:
+        return collect_episodes(tasks, learner, dataset, workers=execution.workers,
+                                backend=execution.backend, ray_address=execution.ray_address,
+                                on_event=on_event, on_result=on_result)
+    finally:
+        bar.close()
+
+
+def _log_round(writer, entry: dict, stats) -> None:
+    r = entry["round"]
+    writer.add_scalar("eval/score_mean", entry["eval_mean"], r)
+    writer.add_scalar("eval/score_std", entry["eval_std"], r)
+    writer.add_scalar("dataset/labels_total", entry["labels_total"], r)
+    if entry["labeling_frames_per_second"] is not None:
+        writer.add_scalar("collect/frames_per_second", entry["labeling_frames_per_second"], r)
+    for name in ("lives_lost_per_1000_steps", "episodes_ended_per_1000_steps", "action_mismatch"):
+        value = getattr(stats, name)
+        if math.isfinite(value):
+            writer.add_scalar(f"collect/{name}", value, r)
+    if math.isfinite(entry["val_agreement"]):
+        writer.add_scalar("round/val_agreement", entry["val_agreement"], r)
+    if math.isfinite(entry["action_entropy"]):
+        writer.add_scalar("round/action_entropy", entry["action_entropy"], r)
+    writer.flush()
+
+
+def _round_line(entry: dict) -> str:
+    agree = entry["val_agreement"]
+    agree_text = f"{agree:.3f}" if math.isfinite(agree) else "n/a (no validation episode yet)"
+    return (f"round {entry['round']}: {entry['labels_total']} labels, eval {entry['eval_mean']:.2f} "
+            f"± {entry['eval_std']:.2f}, val agreement {agree_text}")
+
+
+def _payload(config: DistillConfig, rounds: list[dict], out: Path, finished: bool) -> dict:
+    last = rounds[-1] if rounds else {}
+    return {
+        "algo": config.algo,
+        "game": config.game,
+        "finished": finished,
+        "rounds": rounds,
+        "labels_total": last.get("labels_total", 0),
+        "emulator_frames_total": last.get("emulator_frames_total", 0),
+        "eval_mean": last.get("eval_mean"),
+        "eval_std": last.get("eval_std"),
+        "val_agreement": last.get("val_agreement"),
+        "checkpoint": str(policy_path(out)) if rounds else None,
+        "wall_seconds": sum(r["wall_seconds"] for r in rounds),
+    }
