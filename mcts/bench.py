@@ -2,8 +2,8 @@
 
 - :func:`emulator_efficiency`: planner emulator frames per second during search over
   the frames per second of a raw loop (restore a snapshot, then ``ALEInterface.act``
-  uniformly random actions with frame skip 4 to the same depth, plain Python, no
-  screens), alternating decision by decision so machine noise hits both alike.
+  uniformly random actions with frame skip 4 to the same depth or a lost life, plain
+  Python, no screens), alternating decision by decision so machine noise hits both alike.
 - :func:`kernel_microseconds`: the Numba kernels' cost per simulation (select + backup
   on a grown tree, and expand).
 - :func:`versus_plain`: the array planner against :class:`mcts.plain_uct.PlainUCT` at
@@ -42,17 +42,20 @@ def _trajectory_roots(game: str, n: int, seed: int, warmup: int = 60) -> list:
 
 
 def _raw_rollouts(model: AtariPlanningModel, root, n_rollouts: int, depth: int, rng) -> int:
-    """The raw loop: restore, then frame-skip-4 random actions to ``depth``. Returns frames."""
+    """The raw loop: restore, then frame-skip-4 random actions to ``depth``, ending a
+    rollout where the planner's would end (game over, or a lost life: the planner's
+    rollouts stop there, and the frames after a death cost differently). Returns frames."""
     ale, actions, A = model.ale, model.action_set, model.num_actions
     frames = 0
     for _ in range(n_rollouts):
         ale.restoreState(root)
+        lives = ale.lives()
         for a in rng.integers(A, size=depth).tolist():
             act = actions[a]
             for _ in range(4):
                 ale.act(act)
                 frames += 1
-            if ale.game_over():
+            if ale.game_over() or ale.lives() < lives:
                 break
     return frames
 

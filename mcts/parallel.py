@@ -41,6 +41,7 @@ class RootParallelPlanner:
 
     def __init__(self, model_factory: ModelFactory, config: UCTConfig, seed: int = 0):
         self.config = config
+        self.seed = seed
         ctx = mp.get_context("spawn")
         self._conns, self._procs = [], []
         for w in range(config.root_workers):
@@ -59,7 +60,7 @@ class RootParallelPlanner:
         value_sum = np.sum([s.value_sum for s in stats], axis=0)
         frames = int(sum(s.frames for s in stats))
         skipped = all(s.skipped for s in stats)
-        action, q = choose(visits, value_sum, self.config.final_action)
+        action, q = choose(visits, value_sum, self.config.final_action, self.seed, t)
         for conn in self._conns:
             conn.send(("advance", action))
         return Decision(action, q, visits, frames, skipped)

@@ -84,7 +84,7 @@ class PlainUCT:
 
         visits = np.array([c.visits if c is not None else 0 for c in root.children], np.int64)
         value_sum = np.array([c.value_sum if c is not None else 0.0 for c in root.children])
-        action, q = choose(visits, value_sum, cfg.final_action)
+        action, q = choose(visits, value_sum, cfg.final_action, self.seed, t)
         if skipped:
             visits, value_sum = np.zeros(A, np.int64), np.zeros(A)
             action, q = 0, np.full(A, np.nan)

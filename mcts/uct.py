@@ -34,21 +34,31 @@ class RootStats:
     skipped: bool
 
 
+TIE_BREAK_STREAM = 2**32 - 1   # the final choice's own stream, apart from every worker's
+
+
 def decision_rng(seed: int, decision: int, worker: int = 0) -> np.random.Generator:
     """The generator for one worker's search at one decision: independent of scheduling."""
     return np.random.default_rng([seed, decision, worker])
 
 
-def choose(visits: np.ndarray, value_sum: np.ndarray, final_action: str) -> tuple[int, np.ndarray]:
-    """(action, q [A]) from merged root statistics; q is NaN for never-visited actions.
-    Ties go to the lowest action index."""
+def choose(visits: np.ndarray, value_sum: np.ndarray, final_action: str,
+           seed: int, t: int) -> tuple[int, np.ndarray]:
+    """(action, q [A]) from (merged) root statistics; q is NaN for never-visited actions.
+
+    Ties are broken uniformly at random with a generator of their own, derived from
+    (seed, decision): in flat-reward stretches every Q is 0, and a fixed tie-break
+    (always NOOP) would never launch Breakout's ball.
+    """
     with np.errstate(invalid="ignore", divide="ignore"):
         q = np.where(visits > 0, value_sum / np.maximum(visits, 1), np.nan)
     if not (visits > 0).any():
         return 0, q
-    if final_action == "visits":
-        return int(np.argmax(visits)), q
-    return int(np.argmax(np.where(visits > 0, q, -np.inf))), q
+    score = visits.astype(np.float64) if final_action == "visits" else np.where(visits > 0, q, -np.inf)
+    best = np.flatnonzero(score == score.max())
+    if len(best) == 1:
+        return int(best[0]), q
+    return int(np.random.default_rng([seed, t, TIE_BREAK_STREAM]).choice(best)), q
 
 
 class UCTPlanner:
@@ -71,7 +81,7 @@ class UCTPlanner:
 
     def decide(self, root_state, t: int) -> Decision:
         stats = self.search(root_state, t)
-        action, q = choose(stats.visits, stats.value_sum, self.config.final_action)
+        action, q = choose(stats.visits, stats.value_sum, self.config.final_action, self.seed, t)
         self.advance(action)
         return Decision(action, q, stats.visits, stats.frames, stats.skipped)
 
