@@ -28,6 +28,18 @@ class Budget:
         if not value > 0:
             raise DistillError(f"the {name} budget must be positive, got {value}")
 
+    def exhausted(self, sims: int, frames: int, seconds: float) -> bool:
+        """Is a search that ran ``sims`` simulations, ``frames`` frames and ``seconds``
+        seconds done? Always runs at least one simulation; under a frame budget also
+        stops after ``frames`` simulations, in case a fully explored tree spends none."""
+        if self.sims is not None:
+            return sims >= self.sims
+        if sims == 0:
+            return False
+        if self.frames is not None:
+            return frames >= self.frames or sims >= self.frames
+        return seconds >= self.seconds
+
     @property
     def reproducible(self) -> bool:
         return self.seconds is None

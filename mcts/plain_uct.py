@@ -72,12 +72,7 @@ class PlainUCT:
         sims = 0
         budget = cfg.budget
         while not skipped:
-            if budget.sims is not None and sims >= budget.sims:
-                break
-            if budget.frames is not None and sims and (model.frames - frames0 >= budget.frames
-                                                       or sims >= budget.frames):  # exhausted tree
-                break
-            if budget.seconds is not None and sims and time.perf_counter() - t0 >= budget.seconds:
+            if budget.exhausted(sims, model.frames - frames0, time.perf_counter() - t0):
                 break
             self._simulate(rng)
             sims += 1

@@ -113,12 +113,7 @@ class UCTPlanner:
         budget = self.budget
         sims = 0
         while True:
-            if budget.sims is not None and sims >= budget.sims:
-                break
-            if budget.frames is not None and sims and (model.frames - frames0 >= budget.frames
-                                                       or sims >= budget.frames):  # exhausted tree
-                break
-            if budget.seconds is not None and sims and time.perf_counter() - t0 >= budget.seconds:
+            if budget.exhausted(sims, model.frames - frames0, time.perf_counter() - t0):
                 break
             self._simulate(rng)
             sims += 1
