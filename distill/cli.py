@@ -27,6 +27,7 @@ COMMANDS = [
     "eval",
     "play",
     "compare",
+    "gps",
 ]
 
 

@@ -20,6 +20,7 @@ episode summaries, so a resumed run reports the same numbers as an uninterrupted
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
@@ -156,12 +157,25 @@ def play_and_label(env, obs: np.ndarray, planner, rule, learner, recorder: Episo
                                    terminated=bool(terminated))
 
 
+@contextmanager
+def one_torch_thread():
+    """Run torch on one thread inside the block: batch-1 forward passes are fastest so
+    (and do not fight other processes for cores), and their results do not depend on the
+    process's thread count."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
 def collect_episode(task: EpisodeTask, learner: LearnerWeights | None,
                     on_step: Callable[[float], None] | None = None) -> EpisodeLabels:
     """Play and label one episode. The learner runs on one CPU thread, so its actions
     are the same in every process."""
-    import torch
-
     from envs.atari import AtariEnv
     from envs.atari.determinism import require_exact_replay
     from mcts.parallel import make_planner
@@ -170,9 +184,7 @@ def collect_episode(task: EpisodeTask, learner: LearnerWeights | None,
     cfg = task.config
     require_exact_replay(cfg.game)
     seeds = episode_seeds(task.seed, task.round, task.episode)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
+    with one_torch_thread():
         policy = learner.build() if task.rule.needs_learner else None
         env = AtariEnv(cfg.game, cfg.env, seed=seeds.env)
         obs, _ = env.reset(seed=seeds.env)
@@ -181,8 +193,6 @@ def collect_episode(task: EpisodeTask, learner: LearnerWeights | None,
         with make_planner(factory, cfg.uct, seeds.planner) as planner:
             return play_and_label(env, obs, planner, task.rule, policy, recorder,
                                   np.random.default_rng(seeds.acting), cfg.labels_per_episode, on_step)
-    finally:
-        torch.set_num_threads(threads)
 
 
 def collect_and_write(item: tuple[int, EpisodeTask, LearnerWeights | None]) -> EpisodeOutcome:

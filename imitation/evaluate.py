@@ -8,7 +8,7 @@ seeds: fidelity = (policy - random) / (expert - random) needs both.
 
 Decision latency is the wall time of the policy's batch-1 forward pass and argmax at
 every step (the greedy action is computed even on exploration steps, so every step
-gives one sample).
+gives one sample), with torch on one thread.
 """
 from __future__ import annotations
 
@@ -171,10 +171,14 @@ def evaluate(game: str, env_config: AtariConfig, choose: Chooser, episodes: int,
 def evaluate_policy(policy, spec: LabelSpec, protocol: EvalProtocol, seed: int, *,
                     video: Path | None = None,
                     on_step: Callable[[int, float], None] | None = None) -> EvalResult:
-    """The policy under ``protocol``, with its batch-1 decision latencies."""
-    chooser = PolicyChooser(policy, protocol.epsilon)
-    result = evaluate(spec.game, protocol.env_config(spec), chooser, protocol.episodes, seed,
-                      video=video, on_step=on_step)
+    """The policy under ``protocol``, with its batch-1 decision latencies (torch on one
+    thread, as a real-time agent would run it)."""
+    from imitation.collect import one_torch_thread
+
+    with one_torch_thread():
+        chooser = PolicyChooser(policy, protocol.epsilon)
+        result = evaluate(spec.game, protocol.env_config(spec), chooser, protocol.episodes, seed,
+                          video=video, on_step=on_step)
     result.latencies_ms = np.asarray(chooser.latencies)
     return result
 

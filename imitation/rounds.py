@@ -77,7 +77,6 @@ class Execution:
     backend: str = "local"
     ray_address: str | None = None
     device: str = "auto"
-    progress: bool = True
 
 
 def labels_dir(out: Path) -> Path:
@@ -124,11 +123,21 @@ def check_resume(out: Path, config: DistillConfig) -> None:
         before = json.loads(path.read_text())["config"]["run"]
     except (ValueError, KeyError, TypeError) as exc:
         raise DistillError(f"{path}: unreadable ({exc}); cannot resume", exit_code=1) from None
-    now = to_jsonable(config)
+    before, now = _flatten(before), _flatten(to_jsonable(config))
     changed = sorted(k for k in set(before) | set(now) if before.get(k) != now.get(k))
     if changed:
         raise DistillError(f"--resume: {out} was started with other settings ({', '.join(changed)} "
                            f"differ); resume with the same flags or choose another --out")
+
+
+def _flatten(tree: Any, prefix: str = "") -> dict[str, Any]:
+    """{"a": {"b": 1}} -> {"a.b": 1}."""
+    if not isinstance(tree, dict):
+        return {prefix: tree}
+    out: dict[str, Any] = {}
+    for key, value in tree.items():
+        out.update(_flatten(value, f"{prefix}.{key}" if prefix else key))
+    return out
 
 
 def _new_policy(config: DistillConfig, spec: LabelSpec, device: str):
@@ -179,7 +188,7 @@ def run_distillation(config: DistillConfig, execution: Execution, out: Path,
 
             fit = train_policy(policy, dataset, replace(config.train, seed=_train_seed(config.seed, r)),
                                writer=writer, step_offset=train_steps,
-                               progress=execution.progress and sys.stderr.isatty())
+                               progress=sys.stderr.isatty())
             train_steps += fit.steps
             save_checkpoint(checkpoint_path(out, r), policy, spec, round=r)
             save_checkpoint(policy_path(out), policy, spec, round=r)
@@ -212,8 +221,7 @@ def run_distillation(config: DistillConfig, execution: Execution, out: Path,
             _log_round(writer, entry, stats)
             result = _payload(config, rounds, out, finished=False)
             rundir.write_result(out, result)
-            if execution.progress:
-                tqdm.write(_round_line(entry))
+            tqdm.write(_round_line(entry))
     finally:
         writer.close()
     result = _payload(config, rounds, out, finished=True)
@@ -228,7 +236,7 @@ def _collect(tasks, learner, dataset, execution: Execution, round: int, config: 
         return []
     cap = config.collect.labels_per_episode
     bar = tqdm(total=cap * len(tasks) if cap else None, desc=f"round {round} labelling", unit="step",
-               disable=None if execution.progress else True, leave=False)
+               disable=None, leave=False)
     running = [0.0] * len(tasks)
     done = [0]
 

@@ -67,6 +67,9 @@ class UCTConfig:
     node_cap:     most nodes kept; each holds an emulator snapshot (~8 KB on Atari).
     root_workers: processes searching the same root with derived seeds, root
                   statistics merged (root parallelisation, Chaslot et al. 2008).
+    life_loss_penalty: subtracted from a simulated step's reward when it loses a life
+                  (0 in atari_uct; Bandres et al. 2018 penalise it). Applied by the
+                  planning model, see :class:`envs.atari.PlanningConfig`.
 
     Rollouts are uniformly random, leaves are valued 0 past the depth limit, and
     untried actions are expanded before any UCB choice (in a uniformly random order).
@@ -81,6 +84,7 @@ class UCTConfig:
     skip_rule: bool = True
     node_cap: int = 50_000
     root_workers: int = 1
+    life_loss_penalty: float = 0.0
 
     def __post_init__(self):
         if self.max_depth <= 0:
@@ -93,5 +97,7 @@ class UCTConfig:
             raise DistillError(f"final_action must be 'mean' or 'visits', got {self.final_action!r}")
         if self.node_cap < 2:
             raise DistillError(f"node_cap must be >= 2, got {self.node_cap}")
+        if self.life_loss_penalty < 0:
+            raise DistillError(f"--life-loss-penalty must be >= 0, got {self.life_loss_penalty}")
         if self.root_workers <= 0:
             raise DistillError(f"--root-workers must be positive, got {self.root_workers}")

@@ -42,9 +42,12 @@ class EpisodeResult:
     frames_rgb: list = field(default_factory=list)   # [T] of [210, 160, 3] uint8 when video
 
 
-def planning_model_factory(game: str, env_config: AtariConfig, seed: int) -> Callable[[], AtariPlanningModel]:
-    """A picklable constructor of the planner's private emulator (for worker processes)."""
-    config = PlanningConfig(frame_skip=env_config.frame_skip, full_action_space=env_config.full_action_space)
+def planning_model_factory(game: str, env_config: AtariConfig, seed: int,
+                           life_loss_penalty: float = 0.0) -> Callable[[], AtariPlanningModel]:
+    """A picklable constructor of the planner's private emulator (for worker processes),
+    matching the real environment's frame skip and action set."""
+    config = PlanningConfig(frame_skip=env_config.frame_skip, full_action_space=env_config.full_action_space,
+                            life_loss_penalty=life_loss_penalty)
     return functools.partial(AtariPlanningModel, game, config, seed)
 
 
@@ -54,7 +57,8 @@ def play_episode(spec: PlanEpisode, on_step: Callable[[float], None] | None = No
     env = AtariEnv(spec.game, spec.env, seed=spec.seed)
     env.reset(seed=spec.seed)
     result = EpisodeResult(0.0, 0, False, 0, 0.0, 0, 0, 0)
-    with make_planner(planning_model_factory(spec.game, spec.env, spec.seed), spec.uct, spec.seed) as planner:
+    factory = planning_model_factory(spec.game, spec.env, spec.seed, spec.uct.life_loss_penalty)
+    with make_planner(factory, spec.uct, spec.seed) as planner:
         while True:
             if spec.video:
                 result.frames_rgb.append(env.render())

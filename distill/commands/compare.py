@@ -18,7 +18,7 @@ HELP = "compare distillation methods at an equal budget across seeds (table, cur
 
 ATARI_METHODS = "uct-classification,dagger,plato"
 # compare's own expert default, smaller than plan's, so that its defaults finish in minutes.
-ATARI_SIMS, ATARI_DEPTH = 16, 20
+ATARI_SIMS, ATARI_DEPTH = 8, 20
 
 
 @dataclass(frozen=True)
@@ -33,11 +33,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
     target = parser.add_mutually_exclusive_group(required=True)
     target.add_argument("--game", help="Atari game: compare distillation methods (e.g. pong)")
-    target.add_argument("--task", help="continuous-control task (not available yet)")
+    target.add_argument("--task", help="continuous-control task: DAgger, PLATO and GPS (e.g. pointmass)")
     parser.add_argument("--methods", default=None,
                         help=f"comma-separated methods (Atari default: {ATARI_METHODS})")
     parser.add_argument("--seeds", type=positive_int, default=2,
                         help="seeds per method: --seed, --seed + 1, ... (default 2)")
+    control = parser.add_argument_group("continuous control (--task)")
+    control.add_argument("--samples", type=positive_int, default=None, metavar="N",
+                         help="environment-step budget of every run (default: per task, 2400; reacher 4000)")
+    control.add_argument("--conditions", type=positive_int, default=None, metavar="C",
+                         help="training conditions used (default: per task)")
     atari = parser.add_argument_group("Atari (--game)")
     atari.add_argument("--labels", type=positive_int, default=600, metavar="N",
                        help="label budget of every run (default 600)")
@@ -65,8 +70,22 @@ def run(args: argparse.Namespace) -> int:
 
 
 def run_continuous(args: argparse.Namespace) -> int:
-    raise DistillError(f"--task {args.task}: the continuous-control compare is not available yet; "
-                       f"use --game for the Atari compare")
+    from distill import rundir
+    from distill.commands.trajopt import load_task
+    from imitation.gps.compare import build_config, compare_continuous, parse_methods
+
+    task = load_task(args.task, None)
+    methods = parse_methods(args.methods)
+    seeds = tuple(args.seed + k for k in range(args.seeds))
+    config = build_config(task, methods, seeds, env_steps=args.samples, conditions=args.conditions,
+                          schedule=args.schedule, lambda_schedule=args.lambda_schedule)
+    out = rundir.prepare_out(args.out, "compare", task.name)
+    rundir.write_config(out, NAME, config, args.seed)
+    compare_continuous(config, out)
+    print((out / "table.md").read_text().rstrip())
+    print(f"\n{len(methods)} methods x {len(seeds)} seeds at {config.env_steps} environment steps "
+          f"on {task.name}: {out}/table.md, curves.png, result.json")
+    return 0
 
 
 def run_atari(args: argparse.Namespace) -> int:

@@ -74,7 +74,6 @@ def protocol_of(args: argparse.Namespace, episodes: int):
 
 
 def run(args: argparse.Namespace) -> int:
-    import torch
     from tqdm import tqdm
 
     from distill import rundir
@@ -113,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
         "decision_latency_ms_p50": policy.latency_percentile(50),
         "decision_latency_ms_p99": policy.latency_percentile(99),
         "device": str(ckpt.policy.device),
-        "torch_threads": torch.get_num_threads(),
+        "torch_threads": 1,
         "random_mean": random.mean,
         "random_std": random.std,
         "random_scores": random.scores,

@@ -4,7 +4,9 @@ The planner's hot path lives here, so it is kept to what a raw ``ALEInterface.ac
 loop does: per agent step, ``frame_skip`` calls to ``act`` and a lives check. The
 planner-only conventions of Guo et al.'s atari_uct code are :class:`PlanningConfig`
 options: a lost life ends a simulated trajectory, and rewards are clipped to their
-sign (the planner also keeps the raw sum, for reporting).
+sign. A life-loss penalty (Bandres, Bonet & Geffner 2018) is an option, off by default:
+with the defaults a lost life is worth 0, the same as a quiet stretch, which at small
+budgets leaves the planner indifferent to dying.
 
 Implements the :class:`mcts.model.Model` protocol.
 """
@@ -24,6 +26,7 @@ class PlanningConfig:
     frame_skip: int = 4
     life_loss_terminal: bool = True
     clip_rewards: bool = True
+    life_loss_penalty: float = 0.0   # added to the (clipped) reward of a step that loses a life
     full_action_space: bool = False
 
 
@@ -73,10 +76,12 @@ class AtariPlanningModel:
             if ale.game_over():
                 break
         self.frames += n
-        terminal = ale.game_over() or (self.config.life_loss_terminal and ale.lives() < lives)
-        if self.config.clip_rewards:
-            return float((reward > 0) - (reward < 0)), terminal
-        return float(reward), terminal
+        lost = ale.lives() < lives
+        terminal = ale.game_over() or (self.config.life_loss_terminal and lost)
+        r = float((reward > 0) - (reward < 0)) if self.config.clip_rewards else float(reward)
+        if lost:
+            r -= self.config.life_loss_penalty
+        return r, terminal
 
     def state_key(self):
         """The RAM, [128] uint8: states with equal RAM are treated as the same (the skip rule)."""

@@ -1,0 +1,167 @@
+"""``distill train``, ``eval``, ``play`` and ``compare`` end to end on Pong with tiny budgets:
+the documented keys, checkpoints, TensorBoard scalars, resuming a killed run, bad input."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from distill.cli import main
+from imitation.dataset import LabelDataset
+
+TINY = ["--game", "pong", "--sims", "4", "--depth", "5", "--max-episode-frames", "400",
+        "--eval-episodes", "1", "--epochs", "1"]
+ROUND_KEYS = {"round", "labels_total", "emulator_frames_total", "eval_mean", "eval_std",
+              "val_agreement", "wall_seconds", "collection"}
+COLLECTION_KEYS = {"lives_lost_per_1000_steps", "episodes_ended_per_1000_steps", "action_mismatch"}
+
+
+def run_cli(*argv, **kw):
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    return subprocess.run([sys.executable, "-m", "distill.cli", *argv], capture_output=True, text=True,
+                          env=env, **kw)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    out = tmp_path_factory.mktemp("train")
+    assert main(["train", "--algo", "dagger", "--rounds", "2", "--episodes-per-round", "2",
+                 "--labels-per-episode", "20", "--schedule", "exponential:0.5", *TINY, "--out", str(out)]) == 0
+    return out
+
+
+def test_train_writes_rounds_checkpoints_and_scalars(trained):
+    result = json.loads((trained / "result.json").read_text())
+    assert result["finished"] and [r["round"] for r in result["rounds"]] == [0, 1]
+    for entry in result["rounds"]:
+        assert ROUND_KEYS <= set(entry) and COLLECTION_KEYS <= set(entry["collection"])
+    r0, r1 = result["rounds"]
+    assert (r0["labels_total"], r1["labels_total"]) == (40, 80)  # cumulative
+    assert 0 < r0["emulator_frames_total"] < r1["emulator_frames_total"]
+    assert r0["collection"]["action_mismatch"] == 0.0           # beta_0 = 1: the planner acts
+    assert r1["collection"]["action_mismatch"] > 0.0            # beta_1 = 0.5
+    assert LabelDataset.open(trained / "labels").num_labels() == 80
+    assert (trained / "checkpoints" / "round0000.pt").is_file() and (trained / "policy.pt").is_file()
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    tags = EventAccumulator(str(trained / "tb")).Reload().Tags()["scalars"]
+    assert {"train/loss", "eval/score_mean", "collect/frames_per_second", "policy/action_entropy",
+            "collect/action_mismatch"} <= set(tags)
+    config = json.loads((trained / "config.json").read_text())
+    assert config["config"]["run"]["schedule"] == "exponential:0.5"
+
+
+def test_eval_writes_the_documented_keys(trained, tmp_path):
+    assert main(["eval", "--checkpoint", str(trained / "policy.pt"), "--episodes", "2",
+                 "--max-episode-frames", "400", "--out", str(tmp_path)]) == 0
+    result = json.loads((tmp_path / "result.json").read_text())
+    assert {"mean_score", "std_score", "scores", "decision_latency_ms_p50", "decision_latency_ms_p99",
+            "device", "random_mean"} <= set(result)
+    assert len(result["scores"]) == 2 and result["mean_score"] == pytest.approx(np.mean(result["scores"]))
+    assert 0 < result["decision_latency_ms_p50"] <= result["decision_latency_ms_p99"]
+    assert result["truncated"] == [True, True] and max(result["steps"]) <= 100  # the 400-frame cap
+
+
+def test_play_writes_a_video(trained, tmp_path):
+    assert main(["play", "--checkpoint", str(trained / "policy.pt"), "--max-episode-frames", "200",
+                 "--out", str(tmp_path)]) == 0
+    result = json.loads((tmp_path / "result.json").read_text())
+    video = Path(result["video"])
+    assert video.is_file() and video.stat().st_size > 1000
+    assert result["truncated"] and 0 < result["steps"] <= 50
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--game", "breakout"], "is for game pong, not breakout"),
+    ([], None),  # a damaged file, made below
+])
+def test_eval_refuses_wrong_or_damaged_checkpoints(trained, tmp_path, argv, message):
+    checkpoint = trained / "policy.pt"
+    if message is None:
+        damaged = tmp_path / "damaged.pt"
+        damaged.write_bytes(checkpoint.read_bytes()[:5000])
+        checkpoint, message = damaged, "truncated or corrupted"
+    proc = run_cli("eval", "--checkpoint", str(checkpoint), *argv, "--out", str(tmp_path / "out"))
+    assert proc.returncode == 1
+    assert message in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_killed_train_resumes_without_duplicate_or_missing_labels(tmp_path):
+    argv = ["train", "--algo", "plato", "--rounds", "2", "--episodes-per-round", "3",
+            "--labels-per-episode", "30", *TINY]
+    reference, resumed = tmp_path / "reference", tmp_path / "resumed"
+    assert run_cli(*argv, "--out", str(reference)).returncode == 0
+    proc = subprocess.Popen([sys.executable, "-m", "distill.cli", *argv, "--out", str(resumed)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env={**os.environ, "OMP_NUM_THREADS": "1"})
+    deadline = time.monotonic() + 60
+    while not list((resumed / "labels").glob("round0001-*.npz")) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert proc.poll() is None, "the run finished before it could be killed mid-round"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    killed_keys = LabelDataset.open(resumed / "labels").keys()
+    assert (1, 0) in killed_keys and len(killed_keys) < 6
+
+    proc = run_cli(*argv, "--resume", "--out", str(resumed))
+    assert proc.returncode == 0, proc.stderr
+    a, b = LabelDataset.open(reference / "labels"), LabelDataset.open(resumed / "labels")
+    assert a.keys() == b.keys() and len(b.keys()) == 6
+    for key in a.keys():
+        x, y = a.read_episode(*key), b.read_episode(*key)
+        for name in ("obs", "action", "executed", "step"):
+            np.testing.assert_array_equal(getattr(x, name), getattr(y, name), err_msg=f"{key} {name}")
+    result = json.loads((resumed / "result.json").read_text())
+    assert [r["labels_total"] for r in result["rounds"]] == [90, 180]
+    w_ref = torch.load(reference / "policy.pt", weights_only=True)["weights_sha256"]
+    w_res = torch.load(resumed / "policy.pt", weights_only=True)["weights_sha256"]
+    assert w_ref == w_res
+
+
+def test_resume_with_other_flags_is_refused(trained):
+    proc = run_cli("train", "--algo", "dagger", "--rounds", "2", "--episodes-per-round", "2",
+                   "--labels-per-episode", "25", "--schedule", "exponential:0.5", *TINY,
+                   "--resume", "--out", str(trained))
+    assert proc.returncode == 2 and "collect.labels_per_episode" in proc.stderr
+
+
+def test_compare_writes_table_curves_and_result(tmp_path):
+    assert main(["compare", "--methods", "uct-classification,dagger,plato", "--seeds", "2",
+                 "--labels", "40", "--rounds", "2", "--episodes-per-round", "1", *TINY,
+                 "--out", str(tmp_path)]) == 0
+    result = json.loads((tmp_path / "result.json").read_text())
+    assert set(result["methods"]) == {"uct-classification", "dagger", "plato"}
+    for name, m in result["methods"].items():
+        assert m["seeds"] == [0, 1]
+        assert [c["x"] for c in m["curves"]] == [[20, 40], [20, 40]]  # equal label budget
+        assert {"labels_total", "val_agreement", "action_mismatch",
+                "lives_lost_per_1000_steps"} <= set(m["columns"])
+    assert result["methods"]["uct-classification"]["columns"]["action_mismatch"]["mean"] == 0.0
+    assert (tmp_path / "table.md").read_text().count("\n| ") >= 4
+    assert (tmp_path / "curves.png").stat().st_size > 0
+    assert (tmp_path / "dagger" / "seed1" / "policy.pt").is_file()
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["train", "--algo", "dagr", "--game", "pong"], "invalid choice: 'dagr'"),
+    (["train", "--algo", "uct-classification", "--game", "pong", "--schedule", "linear"], "--schedule is dagger's"),
+    (["train", "--algo", "dagger", "--game", "pong", "--schedule", "cosine"], "--schedule cosine"),
+    (["train", "--algo", "plato", "--game", "pong", "--lambda-schedule", "-1"], "lambda schedule -1"),
+    (["train", "--algo", "dagger", "--game", "pong", "--rounds", "0"], "must be a positive integer"),
+    (["compare", "--game", "pong", "--methods", "dagger,ucc"], "unknown method 'ucc'"),
+    (["compare", "--game", "pong", "--seeds", "0"], "must be a positive integer"),
+    (["compare", "--game", "pong", "--labels", "3"], "fewer than one label per episode"),
+    (["compare", "--game", "pong", "--task", "reacher"], "not allowed with argument"),
+])
+def test_bad_input_is_one_line_and_exit_2(tmp_path, argv, message):
+    proc = run_cli(*argv, "--out", str(tmp_path / "out"))
+    assert proc.returncode == 2, proc.stderr
+    assert message in proc.stderr and "Traceback" not in proc.stderr

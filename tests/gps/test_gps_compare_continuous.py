@@ -1,0 +1,99 @@
+"""``distill compare --task``: the table, the plot and the JSON agree; bad input is a
+one-line error."""
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from distill.cli import main
+from distill.report import format_stats
+from envs.control import make_task
+from imitation.gps.compare import build_config, compare_continuous, parse_methods
+from imitation.gps.sstep import SStepConfig
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    """DAgger, PLATO and GPS on pointmass cut to T = 10, 2 conditions, 2 seeds, 80 steps."""
+    torch.set_num_threads(1)
+    task = make_task("pointmass")
+    task.T = 10
+    config = build_config(task, ("dagger", "plato", "gps"), (0, 1), env_steps=80, conditions=2,
+                          sstep=SStepConfig(steps=40))
+    out = tmp_path_factory.mktemp("compare")
+    payload = compare_continuous(config, out)
+    return config, out, payload
+
+
+def test_budget_is_shared_and_counted(report):
+    config, out, payload = report
+    assert config.gps.iterations == 2 and config.dagger.rounds == 4 and config.plato.rounds == 4
+    for name, m in payload["methods"].items():
+        assert m["seeds"] == [0, 1]
+        assert m["columns"]["env_steps"]["per_seed"] == [80, 80]
+        for curve in m["curves"]:
+            assert curve["x"][0] == 0 and curve["x"][-1] == 80
+    assert payload["methods"]["gps"]["columns"]["planning_simulator_steps"]["per_seed"] == [0, 0]
+    assert all(v > 0 for v in payload["methods"]["dagger"]["columns"]["planning_simulator_steps"]["per_seed"])
+    assert all(v > 0 for v in payload["methods"]["plato"]["columns"]["planning_simulator_steps"]["per_seed"])
+
+
+def test_table_plot_and_json_agree(report):
+    config, out, payload = report
+    on_disk = json.loads((out / "result.json").read_text())
+    assert on_disk["methods"].keys() == {"dagger", "plato", "gps"}
+    assert on_disk["task"] == "pointmass" and on_disk["env_step_budget"] == 80
+    table = (out / "table.md").read_text().splitlines()
+    rows = {line.split("|")[1].strip(): [c.strip() for c in line.split("|")[2:-1]]
+            for line in table if line.startswith("| ") and not line.startswith("| method")}
+    assert rows.keys() == {"dagger", "plato", "gps"}
+    for name, m in on_disk["methods"].items():
+        finals = [c["y"][-1] for c in m["curves"]]
+        assert m["final"]["mean"] == pytest.approx(np.mean(finals))
+        assert m["band"]["mean"][-1] == pytest.approx(np.mean(finals))        # the plot's last point
+        assert rows[name][1] == format_stats(m["final"])
+        assert rows[name][2] == format_stats(m["columns"]["success_rate"])
+        for seed, curve in zip(m["seeds"], m["curves"]):
+            run = json.loads((out / name / f"seed{seed}" / "result.json").read_text())
+            assert [p["env_steps"] for p in run["curve"]] == curve["x"]
+            assert [p["test"]["policy_cost"] for p in run["curve"]] == pytest.approx(curve["y"])
+            assert (out / name / f"seed{seed}" / "policy.pt").exists()
+            assert any((out / name / f"seed{seed}" / "tb").iterdir())
+    png = (out / "curves.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000
+
+
+def test_methods_are_parsed():
+    assert parse_methods("gps, dagger") == ("gps", "dagger")
+    assert parse_methods(None)[:3] == ("dagger", "plato", "gps")
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--task", "pointmass", "--methods", "dagger,gsp"], "unknown method 'gsp'"),
+    (["--task", "pointmass", "--methods", "gps,gps"], "listed twice"),
+    (["--task", "pointmass", "--seeds", "0"], "must be a positive integer"),
+    (["--task", "pointmass", "--game", "pong"], "not allowed with argument"),
+    (["--task", "pointmas"], "did you mean 'pointmass'?"),
+    (["--task", "pointmass", "--samples", "100"], "less than one GPS iteration"),
+    (["--task", "pointmass", "--conditions", "5"], "pointmass has 4 training conditions"),
+    (["--task", "pointmass", "--methods", "gps", "--schedule", "linear"], "--schedule applies to dagger"),
+    (["--task", "pointmass", "--schedule", "sometimes"], "expected indicator, exponential"),
+])
+def test_bad_input_is_a_one_line_error(argv, message, tmp_path, capsys):
+    try:
+        code = main(["compare", *argv, "--out", str(tmp_path / "x")])
+    except SystemExit as exc:          # argparse's own errors exit directly
+        code = exc.code
+    assert code == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "x" / "result.json").exists()
+
+
+@pytest.mark.skipif(__import__("importlib").util.find_spec("stable_baselines3") is not None,
+                    reason="stable-baselines3 is installed")
+def test_sac_without_stable_baselines3_is_a_clear_error(tmp_path, capsys):
+    assert main(["compare", "--task", "pointmass", "--methods", "gps,sac", "--out", str(tmp_path)]) == 2
+    assert "needs stable-baselines3" in capsys.readouterr().err
