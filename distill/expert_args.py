@@ -10,17 +10,19 @@ DEFAULT_SIMS = 100
 DEFAULT_DEPTH = 50
 
 
-def add_expert_arguments(parser: argparse.ArgumentParser) -> None:
+def add_expert_arguments(parser: argparse.ArgumentParser, sims: int = DEFAULT_SIMS,
+                         depth: int = DEFAULT_DEPTH) -> None:
+    """The expert's flags; a command may choose other defaults for the budget and depth."""
     g = parser.add_argument_group("expert (UCT planner)")
     budget = g.add_mutually_exclusive_group()
-    budget.add_argument("--sims", type=positive_int, default=None,
-                        help=f"new simulations per decision (default {DEFAULT_SIMS} when no budget is given)")
+    budget.add_argument("--sims", type=positive_int, default=sims,
+                        help=f"new simulations per decision (default {sims} when no other budget is given)")
     budget.add_argument("--frames-per-decision", type=positive_int, default=None, metavar="F",
                         help="emulator frames per decision")
     budget.add_argument("--seconds-per-decision", type=positive_float, default=None, metavar="S",
                         help="wall-clock seconds per decision (results are then NOT reproducible)")
-    g.add_argument("--depth", type=positive_int, default=DEFAULT_DEPTH,
-                   help=f"maximum depth in agent steps from the root, tree and rollout (default {DEFAULT_DEPTH})")
+    g.add_argument("--depth", type=positive_int, default=depth,
+                   help=f"maximum depth in agent steps from the root, tree and rollout (default {depth})")
     g.add_argument("--root-workers", type=positive_int, default=1,
                    help="root-parallel search processes per decision (part of the expert: default 1)")
     g.add_argument("--exploration", type=float, default=0.1, help="UCB1 constant (default 0.1, atari_uct)")
@@ -43,7 +45,7 @@ def expert_config(args: argparse.Namespace) -> UCTConfig:
     elif args.seconds_per_decision is not None:
         budget = Budget(seconds=args.seconds_per_decision)
     else:
-        budget = Budget(sims=args.sims or DEFAULT_SIMS)
+        budget = Budget(sims=args.sims)
     return UCTConfig(budget=budget, exploration=args.exploration, gamma=args.gamma, max_depth=args.depth,
                      final_action=args.final_action, reuse_tree=not args.no_tree_reuse,
                      skip_rule=not args.no_skip_rule, node_cap=args.node_cap, root_workers=args.root_workers,

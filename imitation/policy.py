@@ -4,9 +4,13 @@ Guo et al. (2014), "Deep Learning for Real-Time Atari Game Play Using Offline
 Monte-Carlo Tree Search Planning", train the DQN-2013 network two ways:
 
 * **UCTtoClassification** (``head="classification"``): a softmax over actions with
-  cross-entropy on the planner's chosen action. Optionally (``target="visits"``) the
-  target is the root visit distribution N(s, a) / sum_b N(s, b) instead of the one-hot.
-  pi_theta is the softmax of the logits.
+  cross-entropy on the planner's chosen action. The planner breaks ties in Q uniformly
+  at random, so the target is its actual choice distribution: uniform over the actions
+  tied at the highest Q (one-hot when the best is unique). Where nothing is rewarded
+  within the search depth every Q is equal and the label carries no preference; a
+  one-hot on the random pick would teach noise. Optionally (``target="visits"``) the
+  target is the root visit distribution N(s, a) / sum_b N(s, b). pi_theta is the
+  softmax of the logits.
 * **UCTtoRegression** (``head="regression"``): one output per action regressing the root
   Q-values with a squared error, masked where the planner never tried an action (NaN).
   It acts greedily on its Q-values; where a distribution is needed (PLATO's pi_theta)
@@ -62,6 +66,19 @@ class PolicyConfig:
                    network=NetworkConfig(**data["network"]))
 
 
+def best_actions(q: np.ndarray, action: np.ndarray) -> np.ndarray:
+    """[B, A] float32 indicator of the actions tied at the highest tried Q (q [B, A], NaN
+    for untried). Rows with no tried action mark the labelled ``action`` [B] alone."""
+    q = np.asarray(q, dtype=np.float64)
+    tried = np.isfinite(q)
+    top = np.where(tried, q, -np.inf).max(axis=-1, keepdims=True)
+    best = tried & (q == top)
+    none = ~tried.any(axis=-1)
+    best[none] = False
+    best[none, np.asarray(action)[none]] = True
+    return best.astype(np.float32)
+
+
 def resolve_device(device: str = "auto") -> torch.device:
     """``"auto"``: the GPU when one is present, else the CPU; otherwise a torch device name."""
     if device == "auto":
@@ -109,7 +126,9 @@ class DistilledPolicy(nn.Module):
             return (err ** 2).sum() / tried.sum().clamp_min(1)
         action = torch.as_tensor(batch.action, dtype=torch.long, device=self.device)
         if self.config.target == "action":
-            return F.cross_entropy(out, action)
+            best = torch.as_tensor(best_actions(batch.q, batch.action), device=self.device)
+            target = best / best.sum(dim=-1, keepdim=True)
+            return -(target * F.log_softmax(out, dim=-1)).sum(dim=-1).mean()
         visits = torch.as_tensor(batch.visits, dtype=torch.float32, device=self.device)
         total = visits.sum(dim=-1, keepdim=True)
         onehot = F.one_hot(action, self.num_actions).float()

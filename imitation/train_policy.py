@@ -4,7 +4,8 @@ Guo et al. (2014) fit their UCTto* networks with plain minibatch gradient descen
 UCT-labelled states; here: Adam, learning rate 1e-3, minibatches of 100, for a number
 of passes over the training episodes (DAgger rounds refit on the aggregated dataset).
 Validation agreement is the fraction of held-out states (held out by episode) where
-the policy's greedy action equals the planner's.
+the policy's greedy action is one the planner rated best (it breaks ties in Q at
+random, so any of the tied actions agrees with it).
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import numpy as np
 import torch
 
 from imitation.dataset import LabelDataset, Split
-from imitation.policy import DistilledPolicy
+from imitation.policy import DistilledPolicy, best_actions
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ class TrainConfig:
 
 @dataclass(frozen=True)
 class AgreementStats:
-    """agreement: fraction of rows whose greedy action is the planner's (NaN if no rows).
+    """agreement: fraction of rows whose greedy action is one of the planner's best (NaN if no rows).
     action_entropy: mean entropy of pi_theta (nats) over those rows."""
 
     agreement: float
@@ -77,7 +78,9 @@ def evaluate_agreement(policy: DistilledPolicy, dataset: LabelDataset, split: Sp
                                       shuffle=False):
         out = policy(policy.obs_tensor(batch.obs))
         logp = policy.log_pi_from_outputs(out.double())
-        agree += int((out.argmax(dim=-1).cpu().numpy() == batch.action).sum())
+        best = best_actions(batch.q, batch.action)
+        greedy = out.argmax(dim=-1).cpu().numpy()
+        agree += int(best[np.arange(len(greedy)), greedy].sum())
         entropy += float(-(logp.exp() * logp).nan_to_num().sum().item())
         rows += len(batch)
     policy.train(was_training)

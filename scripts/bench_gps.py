@@ -1,7 +1,7 @@
 """GPS's sample-efficiency goal on Reacher-v5, over seeds.
 
-    .venv/bin/python scripts/bench_gps.py [--seeds 3] [--train-targets 24] [--samples 1]
-        [--iterations 3] [--init pd] [--hidden 64,64] [--activation relu] [--kl-step 0.2]
+    .venv/bin/python scripts/bench_gps.py [--seeds 3] [--train-targets 16] [--samples 2]
+        [--iterations 2] [--init pd] [--hidden 64,64] [--activation relu] [--kl-step 0.2]
         [--sstep-steps 2000] [--lr 1e-3] [--off-policy]
 
 The goal (issue 6): the GPS policy's mean final fingertip-target distance on the 8
@@ -18,6 +18,11 @@ held-out ones (about 0.07 to 0.13 at 4,000 steps). ``--train-targets K`` trains 
 targets instead, the task's 8 followed by further draws from the same gymnasium reset
 distribution (the held-out targets are other draws); with K conditions of 1 sample each
 an iteration costs ``50 K`` steps.
+
+Measured (3 seeds, see the report of issue 6): 16 targets x 2 samples x 2 iterations
+(3,200 steps) gave 0.050 ± 0.012 held-out; 24 x 1 x 3 (3,600 steps) 0.063 ± 0.020, one
+seed reaching 0.021 at 2,400 steps. With one sample per condition the local controllers
+themselves end far from some targets; with more samples there are too few targets.
 """
 from __future__ import annotations
 
@@ -40,10 +45,10 @@ GOAL_STEPS = 4000
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--train-targets", type=int, default=24,
-                        help="training targets (conditions), the task's 8 first (default 24)")
-    parser.add_argument("--samples", type=int, default=1)
-    parser.add_argument("--iterations", type=int, default=3)
+    parser.add_argument("--train-targets", type=int, default=16,
+                        help="training targets (conditions), the task's 8 first (default 16)")
+    parser.add_argument("--samples", type=int, default=2)
+    parser.add_argument("--iterations", type=int, default=2)
     parser.add_argument("--init", default="pd")
     parser.add_argument("--hidden", default="64,64")
     parser.add_argument("--activation", default="relu")

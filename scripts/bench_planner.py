@@ -43,6 +43,7 @@ def main() -> None:
     c.add_argument("--frames-per-decision", type=int, default=1000)
     c.add_argument("--depth", type=int, default=25)
     c.add_argument("--max-episode-frames", type=int, default=18_000)
+    c.add_argument("--life-loss-penalty", type=float, default=0.0)
     c.add_argument("--out", default="runs/bench-scores")
     args = p.parse_args()
 
@@ -63,6 +64,7 @@ def main() -> None:
             out = Path(args.out) / g
             code = distill(["plan", "--game", g, "--frames-per-decision", str(args.frames_per_decision),
                             "--depth", str(args.depth), "--max-episode-frames", str(args.max_episode_frames),
+                            "--life-loss-penalty", str(args.life_loss_penalty),
                             "--out", str(out)])
             if code != 0:
                 rows.append(f"| {g} | refused (exit {code}) | | |")

@@ -49,16 +49,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     atari.add_argument("--rounds", type=positive_int, default=3, help="rounds per run (default 3)")
     atari.add_argument("--episodes-per-round", type=positive_int, default=2,
                        help="labelling episodes per round (default 2)")
-    add_collection_arguments(parser)
-    add_expert_arguments(parser)
-    parser.set_defaults(sims=ATARI_SIMS, depth=ATARI_DEPTH, eval_episodes=3)
-    for action in parser._actions:  # compare's defaults differ from plan's: say so in --help
-        if action.dest == "sims":
-            action.help = f"new simulations per decision (compare's default {ATARI_SIMS})"
-        elif action.dest == "depth":
-            action.help = f"maximum depth in agent steps from the root (compare's default {ATARI_DEPTH})"
-        elif action.dest == "eval_episodes":
-            action.help = "evaluation episodes after each round (compare's default 3)"
+    add_collection_arguments(parser, eval_episodes=3)
+    add_expert_arguments(parser, sims=ATARI_SIMS, depth=ATARI_DEPTH)
     add_seed(parser)
     add_out(parser)
 

@@ -44,7 +44,7 @@ def stages(game: str, seed: int, out: Path) -> list[tuple[str, list[str]]]:
         ("env-check", ["env-check", "--game", game, "--points", "20", "--steps", "30", *s]),
         ("plan", ["plan", "--game", game, "--episodes", "2", "--workers", "2", *DEMO_CAP, *DEMO_EXPERT, *s]),
         ("train", ["train", "--algo", "dagger", "--game", game, "--rounds", "2", "--episodes-per-round", "4",
-                   "--labels-per-episode", "150", "--workers", "2", "--eval-episodes", "2",
+                   "--labels-per-episode", "150", "--workers", "2", "--eval-episodes", "2", "--epochs", "30",
                    *DEMO_CAP, *DEMO_EXPERT, *s, "--resume"]),  # --resume: a rerun continues
         ("eval", ["eval", "--checkpoint", str(out / "train" / "policy.pt"), "--episodes", "4", *DEMO_CAP, *s]),
     ]

@@ -28,7 +28,7 @@ class TrainCommandConfig:
     execution: "Execution"    # noqa: F821
 
 
-def add_collection_arguments(parser: argparse.ArgumentParser) -> None:
+def add_collection_arguments(parser: argparse.ArgumentParser, eval_episodes: int = 5) -> None:
     """Collection, policy, fitting and evaluation flags shared by ``train`` and ``compare``."""
     g = parser.add_argument_group("collection")
     g.add_argument("--max-episode-frames", type=positive_int, default=108_000,
@@ -61,8 +61,8 @@ def add_collection_arguments(parser: argparse.ArgumentParser) -> None:
                    help="fraction of episodes held out for agreement (default 0.1)")
     p.add_argument("--device", default="auto", help="training device: auto (GPU when present), cpu, cuda")
     e = parser.add_argument_group("evaluation after each round")
-    e.add_argument("--eval-episodes", type=positive_int, default=5,
-                   help="episodes per evaluation, epsilon 0.05 and up to 30 no-ops (default 5)")
+    e.add_argument("--eval-episodes", type=positive_int, default=eval_episodes,
+                   help=f"episodes per evaluation, epsilon 0.05 and up to 30 no-ops (default {eval_episodes})")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -55,11 +55,13 @@ class MDGPSConfig:
     iterations: C-step/S-step updates;  on_policy: sample the policy (Montgomery & Levine's
     on-policy variant) rather than the local controllers (off-policy);  base_kl_step: KL
     budget per time step before the adapted multiplier (the GPS codebase's ``kl_step = 0.2``;
-    0.5 let the first policies stray far from the states they were trained on);  init: the initial controllers
-    (``zero``, ``pd`` or ``lqr``, see :func:`imitation.gps.trajopt.initial_controller`);
-    noise_std: their exploration noise, ``None`` for the task's;  smoothing: exploration
-    noise smoothing in steps;  dynamics_prior, policy_prior: the GMM priors (``None`` to fit
-    by regression alone);  policy: the network;  sstep: the regression."""
+    with 0.5 the first policies strayed far from the states they were trained on);
+    init: the initial controllers (``zero``, ``pd`` or ``lqr``, see
+    :func:`imitation.gps.trajopt.initial_controller`);  noise_std: their exploration noise,
+    ``None`` for the task's;  smoothing: exploration noise smoothing in steps;
+    dynamics_prior, policy_prior: the GMM priors, one of each per condition as in the GPS
+    codebase (``None`` to fit by regression alone);  policy: the network;  sstep: the
+    regression."""
 
     conditions: int = 4
     samples: int = 5
@@ -145,15 +147,20 @@ def laplace_cost(controller: LinearGaussianController, dynamics: LinearGaussianD
     return float(expected_cost(mu, sigma, cost).sum())
 
 
-def linearise_from_samples(task, policy: GaussianPolicy, X: np.ndarray,
-                           prior: GMMPrior | None) -> LinearGaussianController:
-    """The policy's linearisation at the sampled states ``X: [N, T, dX]``: its mean actions
-    there, the prior updated with them, the conditional fit, plus the policy's covariance."""
+def policy_points(task, policy: GaussianPolicy, X: np.ndarray) -> np.ndarray:
+    """``[x_t, mu_theta(o(x_t))]`` at states ``X: [N, T, dX]`` -> ``[N, T, dX + dU]``."""
     N, T, dX = X.shape
     U = policy.mean(task.observation(X.reshape(-1, dX))).reshape(N, T, -1)
-    if prior is not None:
-        prior.update(np.concatenate([X, U], axis=-1))
-    lin = fit_policy_linearisation(X, U, prior)
+    return np.concatenate([X, U], axis=-1)
+
+
+def linearise_from_samples(task, policy: GaussianPolicy, X: np.ndarray,
+                           prior: GMMPrior | None) -> LinearGaussianController:
+    """The policy's linearisation at the sampled states ``X: [N, T, dX]``: the conditional fit
+    of its mean actions there (with ``prior``, already updated), plus its covariance."""
+    points = policy_points(task, policy, X)
+    dX = X.shape[2]
+    lin = fit_policy_linearisation(X, points[..., dX:], prior)
     lin.Sigma = lin.Sigma + policy.covariance
     return lin
 
@@ -172,6 +179,14 @@ def _sstep(task, policy, conds, samples, config, rng) -> SStepStats:
     data = [sstep_targets(task, s.X[:, :-1], c.controller) for c, s in zip(conds, samples)]
     obs, U, W = (np.concatenate(parts) for parts in zip(*data))
     return precision_weighted_regression(policy, obs, U, W, config.sstep, rng)
+
+
+def _update_priors(task, policy: GaussianPolicy, cond: _Condition, samples: Samples) -> None:
+    """Add one condition's transitions and the policy's actions at its states to its priors."""
+    if cond.dynamics_prior is not None:
+        cond.dynamics_prior.update(transition_points(samples.X, samples.U))
+    if cond.policy_prior is not None:
+        cond.policy_prior.update(policy_points(task, policy, samples.X[:, :-1]))
 
 
 def _draw(task, policy, cond, config, rng, on_policy: bool) -> Samples:
@@ -211,8 +226,7 @@ def run_mdgps(task, config: MDGPSConfig, rng: np.random.Generator, seed: int = 0
             _sstep(task, policy, conds, samples, config, rng)     # catch up with the initial controllers
         eta, kl, kl_target, step_mult = (np.full(C, np.nan) for _ in range(4))
         for c, (cond, s) in enumerate(zip(conds, samples)):
-            if cond.dynamics_prior is not None:
-                cond.dynamics_prior.update(transition_points(s.X, s.U))
+            _update_priors(task, policy, cond, s)
             dynamics = fit_dynamics(s.X, s.U, cond.dynamics_prior)
             cost = cost_from_samples(task, s.X, s.U)
             lin = linearise_from_samples(task, policy, s.X[:, :-1], cond.policy_prior)
