@@ -20,14 +20,14 @@ COMMANDS = [
     "env_check",
     "plan",
     "bench",
-    "demo",
-    "trajopt",
-    "mpc",
     "train",
     "eval",
     "play",
     "compare",
+    "trajopt",
+    "mpc",
     "gps",
+    "demo",
 ]
 
 
