@@ -66,6 +66,9 @@ def run_continuous(args: argparse.Namespace) -> int:
     from distill.commands.trajopt import load_task
     from imitation.gps.compare import build_config, compare_continuous, parse_methods
 
+    import torch
+
+    torch.set_num_threads(1)  # small policies: more intra-op threads only spin against the MPC
     task = load_task(args.task, None)
     methods = parse_methods(args.methods)
     seeds = tuple(args.seed + k for k in range(args.seeds))

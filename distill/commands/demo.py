@@ -47,6 +47,7 @@ def stages(game: str, seed: int, out: Path) -> list[tuple[str, list[str]]]:
                    "--labels-per-episode", "150", "--workers", "2", "--eval-episodes", "2", "--epochs", "30",
                    *DEMO_CAP, *DEMO_EXPERT, *s, "--resume"]),  # --resume: a rerun continues
         ("eval", ["eval", "--checkpoint", str(out / "train" / "policy.pt"), "--episodes", "4", *DEMO_CAP, *s]),
+        ("compare", ["compare", "--task", "pointmass", "--methods", "dagger,plato,gps", "--seeds", "1", *s]),
     ]
 
 

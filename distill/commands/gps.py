@@ -108,6 +108,9 @@ def run(args: argparse.Namespace) -> int:
     from distill.commands.trajopt import load_task
     from imitation.gps.mdgps import run_mdgps
 
+    import torch
+
+    torch.set_num_threads(1)  # a small policy: more intra-op threads only add overhead
     task = load_task(args.task, args.horizon)
     config = config_from_args(args, task)
     out = rundir.prepare_out(args.out, NAME, task.name)
