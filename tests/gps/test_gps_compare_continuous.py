@@ -97,3 +97,44 @@ def test_bad_input_is_a_one_line_error(argv, message, tmp_path, capsys):
 def test_sac_without_stable_baselines3_is_a_clear_error(tmp_path, capsys):
     assert main(["compare", "--task", "pointmass", "--methods", "gps,sac", "--out", str(tmp_path)]) == 2
     assert "needs stable-baselines3" in capsys.readouterr().err
+
+
+class _FakeSAC:
+    """Stands in for stable-baselines3's SAC: random actions while learning, a constant
+    push along +x when predicting."""
+
+    def __init__(self, policy, env, seed, verbose):
+        self.env, self.rng, self.obs = env, np.random.default_rng(seed), None
+
+    def learn(self, total_timesteps, reset_num_timesteps):
+        for _ in range(total_timesteps):
+            if self.obs is None:
+                self.obs, _ = self.env.reset()
+            _, _, terminated, truncated, _ = self.env.step(self.rng.uniform(-10, 10, size=2))
+            self.obs = None if terminated or truncated else self.obs
+
+    def predict(self, obs, deterministic):
+        return np.tile(np.float32([10.0, 0.0]), (len(obs), 1)), None
+
+
+def test_the_sac_row_runs_on_the_same_budget(monkeypatch, tmp_path):
+    """With stable-baselines3 (faked here: it is never required) ``sac`` runs on the same
+    conditions and budget, evaluated after every C T steps, its catastrophes counted."""
+    import sys
+    import types
+
+    from envs.control.pointmass import PointMass
+
+    monkeypatch.setitem(sys.modules, "stable_baselines3", types.SimpleNamespace(SAC=_FakeSAC))
+    monkeypatch.setattr(PointMass, "arena", 0.1)       # every training episode starts outside it
+    task = make_task("pointmass")
+    task.T = 10
+    config = build_config(task, ("sac",), (3,), env_steps=80, conditions=2)
+    payload = compare_continuous(config, tmp_path)
+    sac = payload["methods"]["sac"]
+    assert sac["curves"][0]["x"] == [0, 20, 40, 60, 80]
+    assert sac["columns"]["env_steps"]["per_seed"] == [80]
+    assert sac["columns"]["planning_simulator_steps"]["per_seed"] == [0]
+    # the predicted push drives every held-out episode away: no success, a large cost
+    assert sac["columns"]["success_rate"]["per_seed"] == [0.0]
+    assert sac["columns"]["catastrophes"]["per_seed"] == [8]      # 80 steps = 8 episodes of T = 10
