@@ -165,6 +165,11 @@ def plot_curves(spec: ReportSpec, payload: Mapping[str, Any]):
         std = np.asarray(band["std"], dtype=np.float64)
         (line,) = ax.plot(x, mean, marker="o" if len(x) < 20 else None, label=name)
         ax.fill_between(x, mean - std, mean + std, color=line.get_color(), alpha=0.2, linewidth=0)
+    means = np.concatenate([np.asarray(m["band"]["mean"], dtype=np.float64)
+                            for m in payload["methods"].values()] or [np.ones(1)])
+    means = means[np.isfinite(means)]
+    if len(means) and means.min() > 0 and means.max() / means.min() > 100:
+        ax.set_yscale("log")   # costs falling by orders of magnitude read better on a log axis
     ax.set_xlabel(spec.x_label)
     ax.set_ylabel(spec.y_label)
     ax.set_title(spec.title)
