@@ -5,7 +5,8 @@ UCT-labelled states; here: Adam, learning rate 1e-3, minibatches of 100, for a n
 of passes over the training episodes (DAgger rounds refit on the aggregated dataset).
 Validation agreement is the fraction of held-out states (held out by episode) where
 the policy's greedy action is one the planner rated best (it breaks ties in Q at
-random, so any of the tied actions agrees with it).
+random, so any of the tied actions agrees with it), over the states where the planner
+preferred something: where every action ties, nothing can disagree.
 """
 from __future__ import annotations
 
@@ -48,12 +49,15 @@ class TrainConfig:
 
 @dataclass(frozen=True)
 class AgreementStats:
-    """agreement: fraction of rows whose greedy action is one of the planner's best (NaN if no rows).
-    action_entropy: mean entropy of pi_theta (nats) over those rows."""
+    """agreement: fraction of informative rows whose greedy action is one of the planner's
+    best (NaN if none). A row is informative unless every action ties at the best Q (then
+    the planner had no preference and any action "agrees", which would only inflate the
+    figure). action_entropy: mean entropy of pi_theta (nats) over all rows."""
 
     agreement: float
     action_entropy: float
     rows: int
+    informative_rows: int = 0
 
 
 @dataclass
@@ -73,20 +77,22 @@ def evaluate_agreement(policy: DistilledPolicy, dataset: LabelDataset, split: Sp
     """Agreement with the planner and pi_theta's entropy over ``split``, streamed."""
     was_training = policy.training
     policy.eval()
-    agree, entropy, rows = 0, 0.0, 0
+    agree, entropy, rows, informative = 0, 0.0, 0, 0
     for batch in dataset.iter_batches(batch_size, split=split, val_fraction=val_fraction,
                                       shuffle=False):
         out = policy(policy.obs_tensor(batch.obs))
         logp = policy.log_pi_from_outputs(out.double())
         best = best_actions(batch.q, batch.action)
         greedy = out.argmax(dim=-1).cpu().numpy()
-        agree += int(best[np.arange(len(greedy)), greedy].sum())
+        useful = ~best.all(axis=-1)
+        agree += int(best[np.arange(len(greedy)), greedy][useful].sum())
+        informative += int(useful.sum())
         entropy += float(-(logp.exp() * logp).nan_to_num().sum().item())
         rows += len(batch)
     policy.train(was_training)
     if rows == 0:
         return AgreementStats(math.nan, math.nan, 0)
-    return AgreementStats(agree / rows, entropy / rows, rows)
+    return AgreementStats(agree / informative if informative else math.nan, entropy / rows, rows, informative)
 
 
 def train_policy(policy: DistilledPolicy, dataset: LabelDataset, config: TrainConfig, *,
