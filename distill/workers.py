@@ -10,7 +10,7 @@ import multiprocessing as mp
 import os
 import queue as queue_mod
 from concurrent.futures import ProcessPoolExecutor, wait, FIRST_COMPLETED
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Sequence
 
 _progress_queue = None
 

@@ -189,7 +189,7 @@ def collect_episode(task: EpisodeTask, learner: LearnerWeights | None,
         env = AtariEnv(cfg.game, cfg.env, seed=seeds.env)
         obs, _ = env.reset(seed=seeds.env)
         recorder = EpisodeRecorder(task.round, task.episode, task.seed, task.spec)
-        factory = planning_model_factory(cfg.game, cfg.env, seeds.planner)
+        factory = planning_model_factory(cfg.game, cfg.env, cfg.uct, seeds.planner)
         with make_planner(factory, cfg.uct, seeds.planner) as planner:
             return play_and_label(env, obs, planner, task.rule, policy, recorder,
                                   np.random.default_rng(seeds.acting), cfg.labels_per_episode, on_step)

@@ -177,7 +177,7 @@ def root_parallel_scaling(game: str, workers: list[int], decisions: int = 10, si
     rates = []
     for w in workers:
         config = UCTConfig(budget=Budget(sims=sims), max_depth=depth, root_workers=w, reuse_tree=False)
-        with make_planner(planning_model_factory(game, env_config, seed), config, seed) as planner:
+        with make_planner(planning_model_factory(game, env_config, config, seed), config, seed) as planner:
             planner.decide(roots[0], 0)   # process start-up and JIT warm-up, not timed
             t0 = time.perf_counter()
             for t, root in enumerate(roots[1:]):

@@ -7,7 +7,6 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-import numpy as np
 
 from envs.atari import AtariConfig, AtariEnv, AtariPlanningModel, PlanningConfig
 from envs.atari.determinism import require_exact_replay
@@ -42,12 +41,13 @@ class EpisodeResult:
     frames_rgb: list = field(default_factory=list)   # [T] of [210, 160, 3] uint8 when video
 
 
-def planning_model_factory(game: str, env_config: AtariConfig, seed: int,
-                           life_loss_penalty: float = 0.0) -> Callable[[], AtariPlanningModel]:
+def planning_model_factory(game: str, env_config: AtariConfig, uct: UCTConfig,
+                           seed: int) -> Callable[[], AtariPlanningModel]:
     """A picklable constructor of the planner's private emulator (for worker processes),
-    matching the real environment's frame skip and action set."""
+    matching the real environment's frame skip and action set, with the expert's
+    life-loss penalty."""
     config = PlanningConfig(frame_skip=env_config.frame_skip, full_action_space=env_config.full_action_space,
-                            life_loss_penalty=life_loss_penalty)
+                            life_loss_penalty=uct.life_loss_penalty)
     return functools.partial(AtariPlanningModel, game, config, seed)
 
 
@@ -57,7 +57,7 @@ def play_episode(spec: PlanEpisode, on_step: Callable[[float], None] | None = No
     env = AtariEnv(spec.game, spec.env, seed=spec.seed)
     env.reset(seed=spec.seed)
     result = EpisodeResult(0.0, 0, False, 0, 0.0, 0, 0, 0)
-    factory = planning_model_factory(spec.game, spec.env, spec.seed, spec.uct.life_loss_penalty)
+    factory = planning_model_factory(spec.game, spec.env, spec.uct, spec.seed)
     with make_planner(factory, spec.uct, spec.seed) as planner:
         while True:
             if spec.video:

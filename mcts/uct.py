@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mcts.config import Budget, UCTConfig
+from mcts.config import UCTConfig
 from mcts.decision import Decision
 from mcts.model import Model
 from mcts.tree import Tree

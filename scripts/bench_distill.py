@@ -66,7 +66,7 @@ def latency(args) -> dict:
     env = AtariEnv(collect.game, collect.env, seed=args.seed)
     obs, _ = env.reset(seed=args.seed)
     planner_s, policy_ms = [], []
-    factory = planning_model_factory(collect.game, collect.env, args.seed)
+    factory = planning_model_factory(collect.game, collect.env, collect.uct, args.seed)
     with make_planner(factory, collect.uct, args.seed) as planner:
         for t in range(args.decisions):
             t0 = time.perf_counter()
@@ -115,7 +115,7 @@ def expert_episode(task: ExpertEpisode) -> float:
     env = AtariEnv(task.collect.game, env_config, seed=env_seed)
     obs, _ = env.reset(seed=env_seed)
     score, t = 0.0, 0
-    factory = planning_model_factory(task.collect.game, env_config, env_seed)
+    factory = planning_model_factory(task.collect.game, env_config, task.collect.uct, env_seed)
     with make_planner(factory, task.collect.uct, env_seed) as planner:
         while True:
             explore = rng.random() < task.protocol.epsilon

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from distill.args import add_out, add_seed, positive_int
 from distill.expert_args import add_expert_arguments, expert_config
@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     from distill.workers import run_tasks
     from envs.atari import canonical_game
     from envs.atari.determinism import require_exact_replay
-    from mcts.play import PlanEpisode, peak_rss_mb, play_episode
+    from mcts.play import PlanEpisode, peak_rss_mb
 
     game = canonical_game(args.game)
     require_exact_replay(game)

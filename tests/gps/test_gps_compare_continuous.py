@@ -80,16 +80,8 @@ def test_methods_are_parsed():
     (["--task", "pointmass", "--methods", "gps", "--schedule", "linear"], "--schedule applies to dagger"),
     (["--task", "pointmass", "--schedule", "sometimes"], "expected indicator, exponential"),
 ])
-def test_bad_input_is_a_one_line_error(argv, message, tmp_path, capsys):
-    try:
-        code = main(["compare", *argv, "--out", str(tmp_path / "x")])
-    except SystemExit as exc:          # argparse's own errors exit directly
-        code = exc.code
-    assert code == 2
-    err = capsys.readouterr().err
-    assert message in err
-    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
-    assert not (tmp_path / "x" / "result.json").exists()
+def test_bad_input_is_a_one_line_error(argv, message, cli_one_line_error):
+    cli_one_line_error(["compare", *argv], message)
 
 
 @pytest.mark.skipif(__import__("importlib").util.find_spec("stable_baselines3") is not None,

@@ -1,7 +1,6 @@
 """Local dynamics: recovering a known linear-Gaussian system, the NIW prior, the GMM, and
 the GMM prior's advantage with 5 samples on the arm."""
 import numpy as np
-import pytest
 
 from envs.control import make_task
 from imitation.gps.controller import pd_controller, zero_mean_controller

@@ -1,6 +1,5 @@
 """iLQR on the true simulator and the MPC expert built on it."""
 import numpy as np
-import pytest
 
 from envs.control import make_task
 from imitation.gps.controller import LinearGaussianController

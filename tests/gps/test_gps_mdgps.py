@@ -72,13 +72,5 @@ def test_gps_command_writes_iterations_checkpoints_and_tensorboard(tmp_path, cap
     (["--task", "arm", "--algo", "pilqr"], "invalid choice"),
     (["--task", "arm", "--horizon", "0"], "--horizon must be a positive"),
 ])
-def test_gps_bad_input_is_a_one_line_error(argv, message, tmp_path, capsys):
-    try:
-        code = main(["gps", *argv, "--out", str(tmp_path / "x")])
-    except SystemExit as exc:
-        code = exc.code
-    assert code == 2
-    err = capsys.readouterr().err
-    assert message in err
-    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
-    assert not (tmp_path / "x" / "result.json").exists()
+def test_gps_bad_input_is_a_one_line_error(argv, message, cli_one_line_error):
+    cli_one_line_error(["gps", *argv], message)

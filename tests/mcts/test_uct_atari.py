@@ -16,7 +16,7 @@ def planner_actions(config, seed, steps=12, game="space_invaders"):
     for _ in range(60):      # past the start, where every action leads to the same state
         env.step(0)
     actions = []
-    with make_planner(planning_model_factory(game, env.config, 0), config, seed) as planner:
+    with make_planner(planning_model_factory(game, env.config, config, 0), config, seed) as planner:
         for t in range(steps):
             d = planner.decide(env.snapshot().ale_state, t)
             actions.append((d.action, tuple(d.visits), tuple(np.nan_to_num(d.q, nan=-9)), d.frames))
