@@ -70,14 +70,16 @@ class AtariPlanningModel:
         lives = ale.lives()
         reward = 0
         n = 0
+        over = False
         for _ in range(self.config.frame_skip):
             reward += ale.act(a)
             n += 1
-            if ale.game_over():
+            over = ale.game_over()
+            if over:
                 break
         self.frames += n
         lost = ale.lives() < lives
-        terminal = ale.game_over() or (self.config.life_loss_terminal and lost)
+        terminal = over or (self.config.life_loss_terminal and lost)
         r = float((reward > 0) - (reward < 0)) if self.config.clip_rewards else float(reward)
         if lost:
             r -= self.config.life_loss_penalty
