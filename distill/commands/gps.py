@@ -1,8 +1,10 @@
 """``distill gps``: Guided Policy Search with a PyTorch policy on a continuous task.
 
-MDGPS (Montgomery & Levine 2016), on-policy by default: local linear-Gaussian
-controllers improved by KL-constrained LQR against the policy's linearisation (C-step),
-the network policy regressed onto them with precision weights (S-step). Writes
+``--algo mdgps`` (the default): MDGPS (Montgomery & Levine 2016), on-policy by default:
+local linear-Gaussian controllers improved by KL-constrained LQR against the policy's
+linearisation (C-step), the network policy regressed onto them with precision weights
+(S-step). ``--algo badmm``: BADMM GPS (Levine et al. 2016, :mod:`imitation.gps.badmm`),
+off-policy, with dual variables on the controllers' and policy's mean actions. Writes
 ``result.json`` with an ``iterations`` list (iteration 0 = the untrained network), each
 entry holding ``policy_cost``, ``policy_final_distance`` and ``success_rate`` under ``train``
 (the conditions trained on) and ``test`` (the held-out conditions), plus
@@ -15,16 +17,17 @@ import argparse
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from distill.args import add_out, add_seed, positive_float, positive_int
+from distill.args import add_out, add_seed, nonneg_int, positive_float, positive_int
 from distill.errors import DistillError
 
 if TYPE_CHECKING:
+    from imitation.gps.badmm import BADMMConfig
     from imitation.gps.mdgps import MDGPSConfig
 
 NAME = "gps"
-HELP = "Guided Policy Search (MDGPS) with a neural-network policy on a continuous task"
+HELP = "Guided Policy Search (MDGPS or BADMM) with a neural-network policy on a continuous task"
 
-ALGORITHMS = ("mdgps",)
+ALGORITHMS = ("mdgps", "badmm")
 
 
 @dataclass(frozen=True)
@@ -34,7 +37,7 @@ class GPSRun:
     task: str
     horizon: int
     algo: str
-    mdgps: MDGPSConfig
+    config: MDGPSConfig | BADMMConfig
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -50,7 +53,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--iterations", type=positive_int, default=10,
                         help="C-step/S-step iterations (default 10)")
     parser.add_argument("--off-policy", action="store_true",
-                        help="sample the local controllers instead of the policy")
+                        help="mdgps: sample the local controllers instead of the policy (badmm always does)")
     parser.add_argument("--init", choices=INITIALISATIONS, default="zero",
                         help="initial controllers: zero-mean noise, PD to the goal, or rough-model LQR (default zero)")
     parser.add_argument("--kl-step", type=positive_float, default=None,
@@ -61,6 +64,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="hidden-layer activation of the policy (default relu)")
     parser.add_argument("--sstep-steps", type=positive_int, default=None,
                         help="Adam steps per S-step (default 1000)")
+    parser.add_argument("--nu", type=positive_float, default=None,
+                        help="badmm: weight of the KL(p || pi) penalty and dual step size (default 0.1)")
+    parser.add_argument("--augment-states", type=nonneg_int, default=0, metavar="M",
+                        help="mdgps S-step: M perturbed copies of every sampled state, labelled by the local "
+                             "controllers, no simulator steps (default 0: the samples alone)")
+    parser.add_argument("--augment-scale", type=positive_float, default=None,
+                        help="std of those perturbations in units of the controller's state marginal's (default 1)")
     parser.add_argument("--horizon", type=int, default=None, metavar="T",
                         help="episode length T (default: the task's)")
     add_seed(parser)
@@ -77,9 +87,10 @@ def _hidden(text: str) -> tuple[int, ...]:
     return widths
 
 
-def config_from_args(args: argparse.Namespace, task) -> MDGPSConfig:
+def config_from_args(args: argparse.Namespace, task) -> MDGPSConfig | BADMMConfig:
     from dataclasses import replace
 
+    from imitation.gps.badmm import BADMMConfig
     from imitation.gps.mdgps import MDGPSConfig
     from imitation.gps.policy import GaussianPolicyConfig
     from imitation.gps.sstep import SStepConfig
@@ -89,8 +100,20 @@ def config_from_args(args: argparse.Namespace, task) -> MDGPSConfig:
     if conditions > n_train:
         raise DistillError(f"--conditions {conditions}: {task.name} has {n_train} training "
                            f"conditions (1..{n_train})")
-    config = MDGPSConfig(conditions=conditions, samples=args.samples, iterations=args.iterations,
-                         on_policy=not args.off_policy, init=args.init)
+    common = dict(conditions=conditions, samples=args.samples, iterations=args.iterations, init=args.init)
+    if args.algo == "badmm":
+        if args.off_policy or args.augment_states > 0 or args.augment_scale is not None:
+            raise DistillError("--off-policy, --augment-states and --augment-scale are mdgps options "
+                               "(badmm always samples its controllers)")
+        config = BADMMConfig(**common)
+        if args.nu is not None:
+            config = replace(config, nu=args.nu)
+    else:
+        if args.nu is not None:
+            raise DistillError("--nu is a badmm option")
+        config = MDGPSConfig(**common, on_policy=not args.off_policy, augment_states=args.augment_states)
+        if args.augment_scale is not None:
+            config = replace(config, augment_scale=args.augment_scale)
     if args.kl_step is not None:
         config = replace(config, base_kl_step=args.kl_step)
     hidden = _hidden(args.hidden) if args.hidden is not None else GaussianPolicyConfig().hidden
@@ -106,6 +129,7 @@ def run(args: argparse.Namespace) -> int:
 
     from distill import rundir
     from distill.commands.trajopt import load_task
+    from imitation.gps.badmm import run_badmm
     from imitation.gps.mdgps import run_mdgps
 
     import torch
@@ -154,18 +178,20 @@ def run(args: argparse.Namespace) -> int:
         bar.update()
 
     try:
-        result = run_mdgps(task, config, np.random.default_rng(args.seed), args.seed, on_iteration)
+        algorithm = run_badmm if args.algo == "badmm" else run_mdgps
+        result = algorithm(task, config, np.random.default_rng(args.seed), args.seed, on_iteration)
     finally:
         bar.close()
         writer.close()
     result.policy.save(out / "policy.pt")
     last = entries[-1]
+    on_policy = args.algo == "mdgps" and config.on_policy
     rundir.write_result(out, {
-        "task": task.name, "algo": args.algo, "on_policy": config.on_policy,
+        "task": task.name, "algo": args.algo, "on_policy": on_policy,
         "conditions": config.conditions, "samples_total": last["samples_total"],
         "success_threshold": task.success_threshold, "iterations": entries,
     })
-    print(f"{task.name}: {args.algo} ({'on' if config.on_policy else 'off'}-policy), held-out policy cost "
+    print(f"{task.name}: {args.algo} ({'on' if on_policy else 'off'}-policy), held-out policy cost "
           f"{entries[0]['policy_cost']['test']:.4g} -> {last['policy_cost']['test']:.4g}, final distance "
           f"{last['policy_final_distance']['test']:.4g}, success {last['success_rate']['test']:.0%} "
           f"after {last['samples_total']} environment steps ({out}/result.json)")

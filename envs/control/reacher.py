@@ -65,7 +65,9 @@ class Reacher(Task):
     joint_speed_limit = 30.0
     exploration_std = 0.02
     pd_gains = np.array([[0.05, 0.0, 0.0, 0.0, 0.03, 0.0], [0.0, 0.05, 0.0, 0.0, 0.0, 0.03]])
-    train_conditions = _targets(seed=0, count=8)
+    # 32 training targets, of which ``--conditions C`` takes the first C (the commands'
+    # defaults use 4 or 8); the 8 held-out targets are separate draws.
+    train_conditions = _targets(seed=0, count=32)
     test_conditions = _targets(seed=1, count=8)
 
     def __init__(self) -> None:

@@ -216,14 +216,15 @@ def controller_from_solution(solution: LQRSolution, eta: float) -> LinearGaussia
 
 
 def backward_with_eta_repair(dynamics: LinearGaussianDynamics, cost: QuadraticCost,
-                             reference: LinearGaussianController, eta: float
+                             reference: LinearGaussianController, eta: float, nu: float = 0.0
                              ) -> tuple[LinearGaussianController, float]:
     """KL-regularised backward pass; while ``Quu`` is not positive definite, raise ``eta``
-    by ``delta`` (``PD_DELTA0``, doubling). Returns the controller and the ``eta`` used."""
+    by ``delta`` (``PD_DELTA0``, doubling). Returns the controller (covariance
+    ``(eta + nu) Quu^-1``, see :func:`kl_constrained_lqr`) and the ``eta`` used."""
     delta = PD_DELTA0
     while True:
         try:
-            return controller_from_solution(lqr_backward(dynamics, cost, eta, reference), eta), eta
+            return controller_from_solution(lqr_backward(dynamics, cost, eta, reference), eta + nu), eta
         except NotPositiveDefinite as exc:
             if eta >= ETA_MAX:
                 raise LQRError(f"Quu not positive definite (t={exc.t}) even with eta={eta:.3g}; "
@@ -252,8 +253,13 @@ class KLStep:
 
 def kl_constrained_lqr(dynamics: LinearGaussianDynamics, cost: QuadraticCost,
                        reference: LinearGaussianController, kl_target: float,
-                       eta: float = 1.0) -> KLStep:
+                       eta: float = 1.0, nu: float = 0.0) -> KLStep:
     """The new controller minimising expected cost with ``KL(p || pbar) <= kl_target``.
+
+    ``nu > 0`` adds ``-nu H(p)`` to the objective, the entropy half of a penalty
+    ``nu KL(p || pi)`` whose cross-entropy half ``nu E_p[-log pi]`` the caller has put in
+    ``cost`` (BADMM's C-step, :mod:`imitation.gps.badmm`): the controller's covariance is
+    then ``(eta + nu) Quu^-1``.
 
     Bracketed search on ``eta`` in log space between ``ETA_MIN`` and ``ETA_MAX``, started at
     ``eta`` (the previous iteration's, as a warm start): KL too large means ``eta`` too
@@ -263,7 +269,7 @@ def kl_constrained_lqr(dynamics: LinearGaussianDynamics, cost: QuadraticCost,
     eta = float(np.clip(eta, lo, hi))
     for it in range(1, ETA_SEARCH_ITERATIONS + 1):
         requested = eta
-        controller, eta = backward_with_eta_repair(dynamics, cost, reference, eta)
+        controller, eta = backward_with_eta_repair(dynamics, cost, reference, eta, nu)
         mu, sigma = forward(controller, dynamics)
         kl = float(controller_kl(mu, sigma, controller, reference).sum())
         if abs(kl - kl_target) < KL_TOLERANCE * kl_target:

@@ -24,9 +24,10 @@ al. 2016 (GMM priors, the policy's observation input). Each iteration, per condi
    controller is the policy's linearisation, and the failure is counted.
 
 Then the **S-step** over all conditions' samples (:mod:`imitation.gps.sstep`): the policy's
-mean is regressed onto the controllers' mean actions ``K_t x + k_t`` at the sampled states,
-weighted by their precision ``Sigma_t^-1``, and its covariance is set in closed form. The
-C-step uses only fitted models: GPS spends no simulator steps on planning.
+mean is regressed onto the controllers' mean actions ``K_t x + k_t`` at the sampled states
+(optionally also at perturbed copies of them, ``MDGPSConfig.augment_states``), weighted by
+their precision ``Sigma_t^-1``, and its covariance is set in closed form. The C-step and
+the augmentation use only fitted models: GPS spends no simulator steps on planning.
 """
 from __future__ import annotations
 
@@ -61,7 +62,20 @@ class MDGPSConfig:
     ``None`` for the task's;  smoothing: exploration noise smoothing in steps;
     dynamics_prior, policy_prior: the GMM priors, one of each per condition as in the GPS
     codebase (``None`` to fit by regression alone);  policy: the network;  sstep: the
-    regression."""
+    regression;  augment_states: ``M`` extra S-step states per sampled state, at no
+    simulator cost: each sampled state ``x_{n,t}`` perturbed to ``x_{n,t} + augment_scale
+    L_t eps`` with ``L_t L_t^T = P_t``, the state covariance of the condition's controller
+    under its fitted local dynamics (:func:`state_marginal_sqrt`), and labelled like the
+    samples with the controller's ``K_t x + k_t`` and precision ``Sigma_t^-1``. This is
+    noise injection in the spirit of DART (Laskey et al. 2017, "DART: Noise Injection for
+    Robust Imitation Learning"), with the teacher's labels free because the controller is
+    an explicit feedback law: the policy sees how the controllers correct deviations
+    around their trajectories (for Reacher, many more fingertip-target offsets), which
+    the GPS codebase, regressing on the samples alone, does not show it (the first
+    iteration's catch-up S-step, before any local model is fitted, also regresses on the
+    samples alone). 0 (the default) is the S-step on the samples alone;  augment_scale:
+    the perturbation's std in units of the marginal's (``P_t`` reflects only the small
+    exploration noise, hence scales > 1; 10 on Reacher, ``scripts/bench_gps.py``)."""
 
     conditions: int = 4
     samples: int = 5
@@ -75,6 +89,8 @@ class MDGPSConfig:
     policy_prior: GMMPriorConfig | None = field(default_factory=GMMPriorConfig)
     policy: GaussianPolicyConfig = field(default_factory=GaussianPolicyConfig)
     sstep: SStepConfig = field(default_factory=SStepConfig)
+    augment_states: int = 0
+    augment_scale: float = 1.0
 
     def __post_init__(self):
         if self.init not in INITIALISATIONS:
@@ -83,6 +99,9 @@ class MDGPSConfig:
             raise ValueError("conditions, samples and iterations must be positive")
         if not self.base_kl_step > 0:
             raise ValueError(f"base_kl_step must be > 0, got {self.base_kl_step}")
+        if self.augment_states < 0 or not self.augment_scale > 0:
+            raise ValueError(f"augment_states must be >= 0 and augment_scale > 0, got "
+                             f"{self.augment_states}, {self.augment_scale}")
 
 
 @dataclass
@@ -175,8 +194,46 @@ def sstep_targets(task, X: np.ndarray, controller: LinearGaussianController
     return task.observation(X.reshape(-1, dX)), U.reshape(N * T, -1), W.reshape(N * T, *controller.Sigma.shape[1:])
 
 
-def _sstep(task, policy, conds, samples, config, rng) -> SStepStats:
-    data = [sstep_targets(task, s.X[:, :-1], c.controller) for c, s in zip(conds, samples)]
+def state_marginal_sqrt(controller: LinearGaussianController, dynamics: LinearGaussianDynamics) -> np.ndarray:
+    """A square root ``L_t`` (``L_t L_t^T = P_t``) of the state covariance ``P_t`` of the
+    controller's Gaussian trajectory distribution under the local model (:func:`forward`),
+    ``[T, dX, dX]``; by eigendecomposition, so singular ``P_t`` (the Reacher target's
+    coordinates never move) are fine."""
+    _, sigma = forward(controller, dynamics)
+    dX = controller.dX
+    P = sigma[:-1, :dX, :dX]
+    w, V = np.linalg.eigh(0.5 * (P + P.transpose(0, 2, 1)))
+    return V * np.sqrt(np.maximum(w, 0.0))[:, None, :]
+
+
+def augmented_states(X: np.ndarray, L: np.ndarray, M: int, scale: float,
+                     rng: np.random.Generator) -> np.ndarray:
+    """``M`` perturbed copies of every sampled state: ``x_{n,t} + scale L_t eps``,
+    ``eps ~ N(0, I)``. X: [N, T, dX], L: [T, dX, dX] -> [M N, T, dX] (copy ``m`` of
+    sample ``n`` is row ``m N + n``)."""
+    N, T, dX = X.shape
+    eps = rng.standard_normal((M * N, T, dX))
+    return np.tile(X, (M, 1, 1)) + scale * np.einsum("tij,ntj->nti", L, eps)
+
+
+def sstep_states(X: np.ndarray, controller: LinearGaussianController, dynamics: LinearGaussianDynamics,
+                 config: MDGPSConfig, rng: np.random.Generator) -> np.ndarray:
+    """The states one condition contributes to the S-step: its sampled states ``X: [N, T, dX]``
+    followed by ``config.augment_states`` perturbed copies of them, ``[(1 + M) N, T, dX]``."""
+    if config.augment_states == 0:
+        return X
+    L = state_marginal_sqrt(controller, dynamics)
+    return np.concatenate([X, augmented_states(X, L, config.augment_states, config.augment_scale, rng)])
+
+
+def _sstep(task, policy, conds, samples, dynamics, config, rng) -> SStepStats:
+    """The S-step on every condition's samples, augmented when ``dynamics`` (the local
+    models, one per condition) are given."""
+    if dynamics is None:
+        data = [sstep_targets(task, s.X[:, :-1], cond.controller) for cond, s in zip(conds, samples)]
+    else:
+        data = [sstep_targets(task, sstep_states(s.X[:, :-1], cond.controller, dyn, config, rng),
+                              cond.controller) for cond, s, dyn in zip(conds, samples, dynamics)]
     obs, U, W = (np.concatenate(parts) for parts in zip(*data))
     return precision_weighted_regression(policy, obs, U, W, config.sstep, rng)
 
@@ -222,31 +279,32 @@ def run_mdgps(task, config: MDGPSConfig, rng: np.random.Generator, seed: int = 0
         env_steps += sum(s.U.shape[0] * s.U.shape[1] for s in samples)
         steps = np.arange(task.T + 1)
         catastrophes += int(sum(np.any(task.catastrophe(s.X, steps), axis=1).sum() for s in samples))
-        if i == 1:
-            _sstep(task, policy, conds, samples, config, rng)     # catch up with the initial controllers
+        if i == 1:      # catch up with the initial controllers (no local model yet: samples alone)
+            _sstep(task, policy, conds, samples, None, config, rng)
         eta, kl, kl_target, step_mult = (np.full(C, np.nan) for _ in range(4))
+        dynamics = []
         for c, (cond, s) in enumerate(zip(conds, samples)):
             _update_priors(task, policy, cond, s)
-            dynamics = fit_dynamics(s.X, s.U, cond.dynamics_prior)
+            dynamics.append(fit_dynamics(s.X, s.U, cond.dynamics_prior))
             cost = cost_from_samples(task, s.X, s.U)
             lin = linearise_from_samples(task, policy, s.X[:, :-1], cond.policy_prior)
             if cond.previous is not None:
                 prev = cond.previous
                 baseline = laplace_cost(prev.policy_linearisation, prev.dynamics, prev.cost)
                 predicted = baseline - laplace_cost(prev.controller, prev.dynamics, prev.cost)
-                actual = baseline - laplace_cost(lin, dynamics, cost)
+                actual = baseline - laplace_cost(lin, dynamics[c], cost)
                 cond.step_mult = adapted_step_mult(cond.step_mult, predicted, actual)
             kl_target[c] = config.base_kl_step * cond.step_mult * task.T
             step_mult[c] = cond.step_mult
             try:
-                step = kl_constrained_lqr(dynamics, cost, lin, kl_target[c], cond.eta)
+                step = kl_constrained_lqr(dynamics[c], cost, lin, kl_target[c], cond.eta)
                 cond.controller, cond.eta = step.controller, step.eta
                 eta[c], kl[c] = step.eta, step.kl
             except LQRError:
                 cond.controller, kl[c] = lin, 0.0
                 failures += 1
-            cond.previous = _LocalModel(dynamics, cost, lin, cond.controller)
-        stats = _sstep(task, policy, conds, samples, config, rng)
+            cond.previous = _LocalModel(dynamics[c], cost, lin, cond.controller)
+        stats = _sstep(task, policy, conds, samples, dynamics, config, rng)
         entry = GPSIteration(i, evaluate_policy(task, policy, config.conditions), env_steps, catastrophes,
                              sample_cost=float(np.mean([s.cost.mean() for s in samples])),
                              eta=eta, kl=kl, kl_target=kl_target, step_mult=step_mult, sstep=stats,
