@@ -143,7 +143,8 @@ def expert_episode(task: ExpertEpisode) -> float:
                 return score
 
 
-def _protocol(args, collect) -> "EvalProtocol":  # noqa: F821 - imported lazily
+def _protocol(args, collect):
+    """The evaluation protocol of ``args``, capped as the run's collection was by default."""
     from imitation.evaluate import EvalProtocol
 
     cap = args.max_episode_frames or collect.env.max_episode_frames

@@ -24,51 +24,35 @@ The C-step uses only fitted models: no simulator steps for planning.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 
-from imitation.gps.controller import NOISE_SMOOTHING_STEPS, LinearGaussianController
+from imitation.gps.controller import LinearGaussianController
 from imitation.gps.dynamics import fit_dynamics, transition_points
-from imitation.gps.gmm import GMMPrior, GMMPriorConfig
+from imitation.gps.gmm import GMMPrior
 from imitation.gps.lqr import LQRError, QuadraticCost, cost_from_samples, kl_constrained_lqr, reference_quadratic
-from imitation.gps.mdgps import (GPSIteration, GPSResult, linearise_from_samples, policy_points,
-                                 sstep_targets)
-from imitation.gps.policy import GaussianPolicy, GaussianPolicyConfig, evaluate_policy
+from imitation.gps.mdgps import (GPSIteration, GPSResult, LocalGPSConfig, linearise_from_samples,
+                                 policy_points, sstep_targets)
+from imitation.gps.policy import GaussianPolicy, evaluate_policy
 from imitation.gps.sampling import sample_controller
-from imitation.gps.sstep import SStepConfig, SStepStats, precision_weighted_regression
-from imitation.gps.trajopt import INITIALISATIONS, initial_controller
+from imitation.gps.sstep import SStepStats, precision_weighted_regression
+from imitation.gps.trajopt import initial_controller
 
 
 @dataclass
-class BADMMConfig:
-    """conditions, samples, iterations, base_kl_step, init, noise_std, smoothing,
-    dynamics_prior, policy_prior, policy, sstep: as in
-    :class:`imitation.gps.mdgps.MDGPSConfig` (the KL step is fixed: the trust region is to
-    the previous controller);  nu: weight of the penalty ``KL(p || pi)`` and step of the
-    dual update (cost units)."""
+class BADMMConfig(LocalGPSConfig):
+    """The shared settings (:class:`imitation.gps.mdgps.LocalGPSConfig`; the KL step is
+    fixed: the trust region is to the previous controller), and nu: weight of the penalty
+    ``KL(p || pi)`` and step of the dual update (cost units)."""
 
-    conditions: int = 4
-    samples: int = 5
-    iterations: int = 10
-    base_kl_step: float = 0.2
     nu: float = 0.1
-    init: str = "zero"
-    noise_std: float | None = None
-    smoothing: float = NOISE_SMOOTHING_STEPS
-    dynamics_prior: GMMPriorConfig | None = field(default_factory=GMMPriorConfig)
-    policy_prior: GMMPriorConfig | None = field(default_factory=GMMPriorConfig)
-    policy: GaussianPolicyConfig = field(default_factory=GaussianPolicyConfig)
-    sstep: SStepConfig = field(default_factory=SStepConfig)
 
     def __post_init__(self):
-        if self.init not in INITIALISATIONS:
-            raise ValueError(f"init must be one of {INITIALISATIONS}, got {self.init!r}")
-        if self.conditions <= 0 or self.samples <= 0 or self.iterations <= 0:
-            raise ValueError("conditions, samples and iterations must be positive")
-        if not self.base_kl_step > 0 or not self.nu > 0:
-            raise ValueError(f"base_kl_step and nu must be > 0, got {self.base_kl_step}, {self.nu}")
+        super().__post_init__()
+        if not self.nu > 0:
+            raise ValueError(f"nu must be > 0, got {self.nu}")
 
 
 def augmented_cost(cost: QuadraticCost, lam: np.ndarray, nu: float,

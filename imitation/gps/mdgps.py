@@ -51,18 +51,45 @@ from imitation.gps.trajopt import INITIALISATIONS, initial_controller
 
 
 @dataclass
-class MDGPSConfig:
-    """conditions: the first C training conditions;  samples: N per condition per iteration;
-    iterations: C-step/S-step updates;  on_policy: sample the policy (Montgomery & Levine's
-    on-policy variant) rather than the local controllers (off-policy);  base_kl_step: KL
-    budget per time step before the adapted multiplier (the GPS codebase's ``kl_step = 0.2``;
-    with 0.5 the first policies strayed far from the states they were trained on);
-    init: the initial controllers (``zero``, ``pd`` or ``lqr``, see
+class LocalGPSConfig:
+    """What every GPS variant here shares: conditions: the first C training conditions;
+    samples: N per condition per iteration;  iterations: C-step/S-step updates;
+    base_kl_step: KL budget per time step (the GPS codebase's ``kl_step = 0.2``; with 0.5
+    the first policies strayed far from the states they were trained on);  init: the
+    initial controllers (``zero``, ``pd`` or ``lqr``, see
     :func:`imitation.gps.trajopt.initial_controller`);  noise_std: their exploration noise,
     ``None`` for the task's;  smoothing: exploration noise smoothing in steps;
     dynamics_prior, policy_prior: the GMM priors, one of each per condition as in the GPS
     codebase (``None`` to fit by regression alone);  policy: the network;  sstep: the
-    regression;  augment_states: ``M`` extra S-step states per sampled state, at no
+    regression."""
+
+    conditions: int = 4
+    samples: int = 5
+    iterations: int = 10
+    base_kl_step: float = 0.2
+    init: str = "zero"
+    noise_std: float | None = None
+    smoothing: float = NOISE_SMOOTHING_STEPS
+    dynamics_prior: GMMPriorConfig | None = field(default_factory=GMMPriorConfig)
+    policy_prior: GMMPriorConfig | None = field(default_factory=GMMPriorConfig)
+    policy: GaussianPolicyConfig = field(default_factory=GaussianPolicyConfig)
+    sstep: SStepConfig = field(default_factory=SStepConfig)
+
+    def __post_init__(self):
+        if self.init not in INITIALISATIONS:
+            raise ValueError(f"init must be one of {INITIALISATIONS}, got {self.init!r}")
+        if self.conditions <= 0 or self.samples <= 0 or self.iterations <= 0:
+            raise ValueError("conditions, samples and iterations must be positive")
+        if not self.base_kl_step > 0:
+            raise ValueError(f"base_kl_step must be > 0, got {self.base_kl_step}")
+
+
+@dataclass
+class MDGPSConfig(LocalGPSConfig):
+    """The shared settings (:class:`LocalGPSConfig`; here ``base_kl_step`` is scaled by the
+    adapted step multiplier), and: on_policy: sample the policy (Montgomery & Levine's
+    on-policy variant) rather than the local controllers (off-policy);
+    augment_states: ``M`` extra S-step states per sampled state, at no
     simulator cost: each sampled state ``x_{n,t}`` perturbed to ``x_{n,t} + augment_scale
     L_t eps`` with ``L_t L_t^T = P_t``, the state covariance of the condition's controller
     under its fitted local dynamics (:func:`state_marginal_sqrt`), and labelled like the
@@ -77,28 +104,12 @@ class MDGPSConfig:
     the perturbation's std in units of the marginal's (``P_t`` reflects only the small
     exploration noise, hence scales > 1; 10 on Reacher, ``scripts/bench_gps.py``)."""
 
-    conditions: int = 4
-    samples: int = 5
-    iterations: int = 10
     on_policy: bool = True
-    base_kl_step: float = 0.2
-    init: str = "zero"
-    noise_std: float | None = None
-    smoothing: float = NOISE_SMOOTHING_STEPS
-    dynamics_prior: GMMPriorConfig | None = field(default_factory=GMMPriorConfig)
-    policy_prior: GMMPriorConfig | None = field(default_factory=GMMPriorConfig)
-    policy: GaussianPolicyConfig = field(default_factory=GaussianPolicyConfig)
-    sstep: SStepConfig = field(default_factory=SStepConfig)
     augment_states: int = 0
     augment_scale: float = 1.0
 
     def __post_init__(self):
-        if self.init not in INITIALISATIONS:
-            raise ValueError(f"init must be one of {INITIALISATIONS}, got {self.init!r}")
-        if self.conditions <= 0 or self.samples <= 0 or self.iterations <= 0:
-            raise ValueError("conditions, samples and iterations must be positive")
-        if not self.base_kl_step > 0:
-            raise ValueError(f"base_kl_step must be > 0, got {self.base_kl_step}")
+        super().__post_init__()
         if self.augment_states < 0 or not self.augment_scale > 0:
             raise ValueError(f"augment_states must be >= 0 and augment_scale > 0, got "
                              f"{self.augment_states}, {self.augment_scale}")
