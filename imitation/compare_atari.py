@@ -72,8 +72,10 @@ def run_config(config: AtariCompareConfig, method: str, seed: int) -> DistillCon
 
     t = config.template
     head = "regression" if method == "uct-regression" else "classification"
-    policy = PolicyConfig(head=head, target="action" if head == "regression" else t.policy.target,
-                          tau=t.policy.tau, network=t.policy.network)
+    regression = head == "regression"
+    policy = PolicyConfig(head=head, target="action" if regression else t.policy.target,
+                          tau=t.policy.tau, q_weights=t.policy.q_weights if regression else "uniform",
+                          network=t.policy.network)
     return replace(t, algo=method, seed=seed, policy=policy,
                    schedule=(t.schedule or DEFAULT_SCHEDULE) if method == "dagger" else None,
                    lambda_schedule=(t.lambda_schedule or DEFAULT_LAMBDA) if method == "plato" else None)

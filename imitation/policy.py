@@ -17,6 +17,11 @@ Monte-Carlo Tree Search Planning", train the DQN-2013 network two ways:
   it is softmax(Q / tau_abs), with the temperature relative to the spread of the
   predicted Q-values at that state: ``tau_abs = tau * (max_a Q - min_a Q)`` (uniform when
   the spread is zero), so the same ``tau`` works whatever the game's reward scale.
+  With ``q_weights="visits"`` each target Q(s, a) is weighted by its visit count N(s, a):
+  a mean of N rollout returns has variance sigma^2 / N, so this is the precision-weighted
+  (generalised) least-squares fit, which lets the network pool the many noisy Q-values of
+  a small search budget across similar states instead of trusting a once-tried action's
+  single return as much as a well-explored one.
 
 Both act epsilon-greedily with :meth:`DistilledPolicy.act`.
 """
@@ -35,6 +40,7 @@ from imitation.networks import AtariConvNet, NetworkConfig
 
 Head = Literal["classification", "regression"]
 Target = Literal["action", "visits"]
+QWeights = Literal["uniform", "visits"]
 
 
 @dataclass(frozen=True)
@@ -42,12 +48,15 @@ class PolicyConfig:
     """head:    ``classification`` (UCTtoClassification) or ``regression`` (UCTtoRegression).
     target:  classification target, the planner's ``action`` or its root ``visits``.
     tau:     regression only: pi_theta = softmax(Q / (tau * spread of Q)).
+    q_weights: regression only: each Q target's weight in the squared error, ``uniform``
+             or its root visit count (``visits``, the precision-weighted fit).
     network: the convolutional network.
     """
 
     head: Head = "classification"
     target: Target = "action"
     tau: float = 0.1
+    q_weights: QWeights = "uniform"
     network: NetworkConfig = field(default_factory=NetworkConfig)
 
     def __post_init__(self):
@@ -57,13 +66,17 @@ class PolicyConfig:
             raise ValueError(f"unknown target {self.target!r}")
         if self.head == "regression" and self.target != "action":
             raise ValueError("the regression head regresses Q-values; target applies to classification")
+        if self.q_weights not in ("uniform", "visits"):
+            raise ValueError(f"unknown q_weights {self.q_weights!r}")
+        if self.head == "classification" and self.q_weights != "uniform":
+            raise ValueError("q_weights applies to the regression head")
         if not self.tau > 0:
             raise ValueError(f"tau must be > 0, got {self.tau}")
 
     @classmethod
     def from_json(cls, data: dict) -> "PolicyConfig":
         return cls(head=data["head"], target=data["target"], tau=float(data["tau"]),
-                   network=NetworkConfig(**data["network"]))
+                   q_weights=data.get("q_weights", "uniform"), network=NetworkConfig(**data["network"]))
 
 
 def best_actions(q: np.ndarray, action: np.ndarray) -> np.ndarray:
@@ -122,8 +135,13 @@ class DistilledPolicy(nn.Module):
         if self.config.head == "regression":
             q = torch.as_tensor(batch.q, dtype=torch.float32, device=self.device)
             tried = torch.isfinite(q)
+            if self.config.q_weights == "visits":
+                weight = torch.as_tensor(batch.visits, dtype=torch.float32, device=self.device)
+                weight = torch.where(tried, weight, torch.zeros_like(weight))
+            else:
+                weight = tried.float()
             err = torch.where(tried, out - torch.nan_to_num(q), torch.zeros_like(out))
-            return (err ** 2).sum() / tried.sum().clamp_min(1)
+            return (weight * err ** 2).sum() / weight.sum().clamp_min(1)
         action = torch.as_tensor(batch.action, dtype=torch.long, device=self.device)
         if self.config.target == "action":
             best = torch.as_tensor(best_actions(batch.q, batch.action), device=self.device)

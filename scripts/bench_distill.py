@@ -5,6 +5,8 @@ labelling budget a ``distill train`` run actually used (read from its folder).
     python scripts/bench_distill.py expert   --run runs/train-pong-... [--episodes 3] [--workers W]
     python scripts/bench_distill.py self-agreement --run runs/train-pong-... [--steps 500]
     python scripts/bench_distill.py fidelity --run runs/train-pong-... [--episodes 10] [--expert-episodes 3]
+    python scripts/bench_distill.py label-budget --game pong [--frames 2000 8000 32000 128000] [--states 30]
+    python scripts/bench_distill.py refit --run runs/train-pong-... --head regression --q-weights visits
 
 ``latency``: the policy's batch-1 decision time on the CPU with one torch thread (p50 and
 p99 over real observations of the game) against the run's expert's seconds per decision
@@ -28,6 +30,17 @@ validation agreement. A second planner with the same budget and another seed dec
 every state of an episode the first one plays; the figure is the fraction of the states
 where the first planner preferred something (its Q not all tied) at which the second
 one's action is among the first one's best, the same measure as ``val_agreement``.
+
+``label-budget``: how the labels' consistency grows with the planner's budget, at fixed
+states. States are sampled along an episode the planner plays at the smallest budget;
+at each state and budget two fresh planners (no kept subtree, different seeds) decide,
+and the figure is the self-agreement measure above, beside the agreement a uniformly
+random second choice would get (the chance level). It needs no run folder.
+
+``refit``: a fresh policy fitted on a run's labels with another head, target or weighting
+(the labels stay as they are), its validation agreement and its score under the
+evaluation protocol beside a random policy's; with the run's expert scores cached (by
+``expert``), its fidelity. It compares ways of fitting at no labelling cost.
 
 Each writes ``--out/<what>.json`` and prints a summary.
 """
@@ -159,6 +172,16 @@ def _expert_key(collect, protocol, seed: int) -> dict:
     return to_jsonable(key)
 
 
+def cached_expert_scores(run: Path, key: dict) -> list[float]:
+    """The expert scores cached in ``run/expert_scores.json`` under ``key`` (else none)."""
+    cache = run / "expert_scores.json"
+    if cache.exists():
+        cached = json.loads(cache.read_text())
+        if cached.get("key") == key:
+            return [float(x) for x in cached["scores"]]
+    return []
+
+
 def play_expert(run: Path, collect, protocol, seed: int, episodes: int, workers: int) -> list[float]:
     """``episodes`` expert scores under ``protocol``: those cached in ``run/expert_scores.json``
     for the same expert, protocol and seed, then new ones (added to the cache)."""
@@ -169,11 +192,7 @@ def play_expert(run: Path, collect, protocol, seed: int, episodes: int, workers:
 
     cache = run / "expert_scores.json"
     key = _expert_key(collect, protocol, seed)
-    scores: list[float] = []
-    if cache.exists():
-        cached = json.loads(cache.read_text())
-        if cached.get("key") == key:
-            scores = [float(x) for x in cached["scores"]]
+    scores = cached_expert_scores(run, key)
     missing = range(len(scores), episodes)
     if len(missing):
         spec = label_spec(collect.game, collect.env)
@@ -257,11 +276,161 @@ def self_agreement(args) -> dict:
             "decisions": decisions, "expert": collect.uct, "seed": args.seed}
 
 
+# ALE action -> its joystick direction (the action without the fire button):
+# NOOP FIRE UP RIGHT LEFT DOWN UPRIGHT UPLEFT DOWNRIGHT DOWNLEFT, then the *FIRE variants.
+_JOYSTICK = np.array([0, 0, 2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5, 6, 7, 8, 9])
+
+
+@dataclass(frozen=True)
+class BudgetProbe:
+    game: str
+    env: object            # AtariConfig
+    uct: object            # UCTConfig (its budget replaced per probe)
+    state: object          # the root's emulator state
+    index: int             # the state's index (the decision number of both searches)
+    seed: int
+
+
+def probe_budget(task: BudgetProbe) -> tuple[np.ndarray, int, int]:
+    """(q [A], first action, second action) of two fresh planners at one state."""
+    from mcts.play import planning_model_factory
+    from mcts.uct import UCTPlanner
+
+    decisions = []
+    for k in (1, 2):
+        model = planning_model_factory(task.game, task.env, task.uct, task.seed + k)()
+        decisions.append(UCTPlanner(model, task.uct, task.seed + k).decide(task.state, task.index))
+    return decisions[0].q, decisions[0].action, decisions[1].action
+
+
+def label_budget(args) -> dict:
+    from dataclasses import replace
+
+    from tqdm import tqdm
+
+    from distill.workers import run_tasks
+    from envs.atari import AtariConfig, AtariEnv
+    from envs.atari.names import canonical_game
+    from imitation.policy import best_actions
+    from mcts.config import Budget, UCTConfig
+    from mcts.parallel import make_planner
+    from mcts.play import planning_model_factory
+
+    game = canonical_game(args.game)
+    env_config = AtariConfig()
+    uct = UCTConfig(budget=Budget(frames=min(args.frames)), max_depth=args.depth,
+                    exploration=args.exploration, final_action=args.final_action,
+                    life_loss_penalty=args.life_loss_penalty)
+    env = AtariEnv(game, env_config, seed=args.seed)
+    env.reset(seed=args.seed)
+    states, t = [], 0
+    with make_planner(planning_model_factory(game, env_config, uct, args.seed), uct, args.seed) as planner:
+        with tqdm(total=args.states, desc="sampling states", disable=None) as bar:
+            while len(states) < args.states:
+                state = env.snapshot().ale_state
+                decision = planner.decide(state, t)
+                if not decision.skipped and t % args.stride == 0:
+                    states.append(state)
+                    bar.update(1)
+                _, _, terminated, truncated, _ = env.step(decision.action)
+                t += 1
+                if terminated or truncated:
+                    break
+    rows = []
+    for frames in args.frames:
+        probe_uct = replace(uct, budget=Budget(frames=frames), reuse_tree=False)
+        tasks = [BudgetProbe(game, env_config, probe_uct, s, i, args.seed) for i, s in enumerate(states)]
+        bar = tqdm(total=len(tasks), desc=f"{frames} frames", disable=None)
+        out = run_tasks(probe_budget, tasks, args.workers, on_result=lambda i, r: bar.update(1))
+        bar.close()
+        q = np.stack([o[0] for o in out])
+        first = np.array([o[1] for o in out])
+        second = np.array([o[2] for o in out])
+        best = best_actions(q, first).astype(bool)
+        useful = ~best.all(axis=-1)
+        agree = best[np.arange(len(second)), second][useful]
+        chance = best[useful].mean(axis=-1)
+        # The same up to the fire button: does the second search push the joystick the
+        # way one of the first one's best actions does?
+        stick = _JOYSTICK[np.asarray(env.action_set)]
+        best_stick = (stick[None, :, None] == np.arange(_JOYSTICK.max() + 1)[None, None]) & best[..., None]
+        best_stick = best_stick.any(axis=1)                                   # [states, directions]
+        agree_stick = best_stick[np.arange(len(second)), stick[second]][useful]
+        chance_stick = best_stick[useful][:, stick].mean(axis=-1)
+        row = {"frames_per_decision": frames, "states": len(out), "informative": int(useful.sum()),
+               "self_agreement": float(agree.mean()) if useful.any() else float("nan"),
+               "chance": float(chance.mean()) if useful.any() else float("nan"),
+               "joystick_agreement": float(agree_stick.mean()) if useful.any() else float("nan"),
+               "joystick_chance": float(chance_stick.mean()) if useful.any() else float("nan"),
+               "q": q, "first": first, "second": second}
+        rows.append(row)
+        print(f"{game}: {frames:>7} frames/decision: agreement {row['self_agreement']:.3f} "
+              f"(chance {row['chance']:.3f}), joystick direction {row['joystick_agreement']:.3f} "
+              f"(chance {row['joystick_chance']:.3f}), on {row['informative']} of {row['states']} "
+              f"informative states")
+    return {"game": game, "expert": uct, "stride": args.stride, "seed": args.seed, "rows": rows}
+
+
+def refit(args) -> dict:
+    from dataclasses import replace
+
+    from imitation.checkpoint import save_checkpoint
+    from imitation.collect import label_spec
+    from imitation.dataset import LabelDataset
+    from imitation.evaluate import evaluate_policy, evaluate_random
+    from imitation.networks import NetworkConfig
+    from imitation.policy import DistilledPolicy, PolicyConfig
+    from imitation.train_policy import train_policy
+
+    collect, data = run_config(args.run)
+    spec = label_spec(collect.game, collect.env)
+    dataset = LabelDataset.open(args.run / "labels", expect=spec)
+    config = PolicyConfig(head=args.head, target=args.target, q_weights=args.q_weights,
+                          network=NetworkConfig(arch=args.network))
+    train = replace(_train_config(data), epochs=args.epochs, lr=args.lr, batch_size=args.batch_size,
+                    seed=args.seed)
+    policy = DistilledPolicy(config, spec.num_actions, seed=args.seed, device="cpu")
+    fit = train_policy(policy, dataset, train, progress=True)
+    out = args.out or args.run
+    save_checkpoint(out / f"refit-{_refit_name(args)}.pt", policy, spec, round=0)
+    protocol = _protocol(args, collect)
+    score = evaluate_policy(policy, spec, protocol, args.seed)
+    random = evaluate_random(spec, protocol, args.seed)
+    result = {"game": collect.game, "policy": config, "train": train, "labels": fit.train_rows + fit.val_rows,
+              "train_loss": fit.epoch_losses, "val_agreement": fit.val_agreement,
+              "policy_mean": score.mean, "policy_std": score.std, "policy_scores": score.scores,
+              "random_mean": random.mean, "protocol": protocol, "seed": args.seed}
+    experts = cached_expert_scores(args.run, _expert_key(collect, protocol, args.seed))
+    if experts:
+        expert_mean = float(np.mean(experts))
+        result["expert_mean"] = expert_mean
+        result["fidelity"] = (score.mean - random.mean) / (expert_mean - random.mean)
+    print(f"{collect.game} refit {_refit_name(args)}: val agreement {fit.val_agreement:.3f}, "
+          f"policy {score.mean:.2f} ± {score.std:.2f} (random {random.mean:.2f})"
+          + (f", fidelity {result['fidelity']:.3f}" if "fidelity" in result else ""))
+    return result
+
+
+def _train_config(data: dict):
+    from imitation.train_policy import TrainConfig
+
+    return TrainConfig(**data["train"])
+
+
+def _refit_name(args) -> str:
+    fit = f"{args.network}-b{args.batch_size}-lr{args.lr:g}-e{args.epochs}"
+    if args.head == "regression":
+        return f"regression-{args.q_weights}-{fit}"
+    return f"classification-{args.target}-{fit}"
+
+
 def _labels_total(run: Path) -> int:
     return json.loads((run / "result.json").read_text())["labels_total"]
 
 
 def main() -> None:
+    from mcts.config import UCTConfig
+
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="what", required=True)
     lat = sub.add_parser("latency")
@@ -276,21 +445,45 @@ def main() -> None:
     fid = sub.add_parser("fidelity")
     fid.add_argument("--episodes", type=int, default=10, help="policy and random episodes")
     fid.add_argument("--expert-episodes", type=int, default=3)
+    bud = sub.add_parser("label-budget")
+    bud.add_argument("--game", default="pong")
+    bud.add_argument("--depth", type=int, default=40)
+    bud.add_argument("--exploration", type=float, default=UCTConfig.exploration)
+    bud.add_argument("--final-action", choices=("mean", "visits"), default=UCTConfig.final_action)
+    bud.add_argument("--life-loss-penalty", type=float, default=0.0)
+    bud.add_argument("--frames", type=int, nargs="+", default=[2000, 8000, 32000, 128000])
+    bud.add_argument("--states", type=int, default=30, help="states probed")
+    bud.add_argument("--stride", type=int, default=10, help="steps between probed states")
+    bud.add_argument("--workers", type=int, default=2)
+    bud.add_argument("--seed", type=int, default=0)
+    bud.add_argument("--out", type=Path, default=Path("runs/label-budget"))
+    ref = sub.add_parser("refit")
+    ref.add_argument("--head", choices=("classification", "regression"), default="classification")
+    ref.add_argument("--target", choices=("action", "visits"), default="action")
+    ref.add_argument("--q-weights", choices=("uniform", "visits"), default="uniform")
+    ref.add_argument("--network", choices=("dqn2013", "nature"), default="dqn2013")
+    ref.add_argument("--epochs", type=int, default=10)
+    ref.add_argument("--lr", type=float, default=1e-3)
+    ref.add_argument("--batch-size", type=int, default=100)
+    ref.add_argument("--episodes", type=int, default=10, help="policy and random episodes")
     for s in (exp, fid):
         s.add_argument("--workers", type=int, default=1, help="expert episodes in parallel")
+    for s in (exp, fid, ref):
         s.add_argument("--sticky", action="store_true")
         s.add_argument("--max-episode-frames", type=int, default=None,
                        help="episode cap (default: the run's collection cap)")
-    for s in (lat, exp, agr, fid):
+    for s in (lat, exp, agr, fid, ref):
         s.add_argument("--run", type=Path, required=True, help="a `distill train` output folder")
         s.add_argument("--seed", type=int, default=0)
         s.add_argument("--out", type=Path, default=None, help="folder for the JSON (default: --run)")
     args = p.parse_args()
     result = {"latency": latency, "expert": expert, "self-agreement": self_agreement,
-              "fidelity": fidelity}[args.what](args)
+              "fidelity": fidelity, "label-budget": label_budget,
+              "refit": refit}[args.what](args)
     out = args.out or args.run
     out.mkdir(parents=True, exist_ok=True)
-    write_json(out / f"{args.what}.json", to_jsonable(result))
+    name = f"refit-{_refit_name(args)}" if args.what == "refit" else args.what
+    write_json(out / f"{name}.json", to_jsonable(result))
 
 
 if __name__ == "__main__":

@@ -52,6 +52,9 @@ def add_collection_arguments(parser: argparse.ArgumentParser, eval_episodes: int
                    help="classification target: the planner's action (default) or its visit distribution")
     p.add_argument("--tau", type=positive_float, default=None,
                    help="uct-regression: pi_theta = softmax(Q / (tau * spread)) (default 0.1)")
+    p.add_argument("--q-weights", choices=("uniform", "visits"), default=None,
+                   help="uct-regression: weight each Q target equally (default) or by its visit "
+                        "count (the precision-weighted fit)")
     p.add_argument("--epochs", type=positive_int, default=10, help="passes over the data per round (default 10)")
     p.add_argument("--batch-size", type=positive_int, default=100, help="minibatch size (default 100)")
     p.add_argument("--lr", type=positive_float, default=1e-3, help="Adam step size (default 1e-3)")
@@ -105,8 +108,11 @@ def distill_config(args: argparse.Namespace, algo: str, game: str, *, rounds: in
         raise DistillError("--tau applies to --algo uct-regression only")
     if args.target is not None and regression:
         raise DistillError("--target applies to classification; uct-regression regresses Q-values")
+    if args.q_weights is not None and not regression:
+        raise DistillError("--q-weights applies to --algo uct-regression only")
     policy = PolicyConfig(head="regression" if regression else "classification",
                           target=args.target or "action", tau=args.tau or 0.1,
+                          q_weights=args.q_weights or "uniform",
                           network=NetworkConfig(arch=args.network))
     env = AtariConfig(noop_max=COLLECT_NOOP_MAX, max_episode_frames=args.max_episode_frames)
     return DistillConfig(

@@ -156,6 +156,8 @@ def test_compare_writes_table_curves_and_result(tmp_path):
     (["train", "--algo", "dagger", "--game", "pong", "--schedule", "cosine"], "--schedule cosine"),
     (["train", "--algo", "plato", "--game", "pong", "--lambda-schedule", "-1"], "lambda schedule -1"),
     (["train", "--algo", "dagger", "--game", "pong", "--rounds", "0"], "must be a positive integer"),
+    (["train", "--algo", "dagger", "--game", "pong", "--q-weights", "visits"], "--q-weights applies to"),
+    (["compare", "--game", "pong", "--methods", "dagger", "--q-weights", "visits"], "--q-weights applies to"),
     (["compare", "--game", "pong", "--methods", "dagger,ucc"], "unknown method 'ucc'"),
     (["compare", "--game", "pong", "--seeds", "0"], "must be a positive integer"),
     (["compare", "--game", "pong", "--labels", "3"], "fewer than one label per episode"),

@@ -57,6 +57,32 @@ def test_regression_loss_masks_untried_actions():
     assert all(torch.isfinite(p.grad).all() for p in policy.parameters())
 
 
+def test_visit_weighted_regression_fits_the_precision_weighted_mean():
+    """Two labels of the same state: Q = 1 from 9 rollouts and Q = -1 from 1. The
+    precision-weighted fit converges to their visit-weighted mean (0.8), the plain one to
+    their mean (0); the network can only output one value per state."""
+    rng = np.random.default_rng(0)
+    obs = rng.integers(0, 255, (1, 4, 84, 84), dtype=np.uint8).repeat(2, axis=0)
+    q = np.array([[1.0] * SPEC.num_actions, [-1.0] * SPEC.num_actions], np.float32)
+    visits = np.array([[9] * SPEC.num_actions, [1] * SPEC.num_actions])
+    batch = LabelBatch(obs=obs, action=np.zeros(2, np.int64), q=q, visits=visits,
+                       episode=np.zeros(2, np.int64), step=np.arange(2), round=np.zeros(2, np.int64))
+    for weights, expected in (("visits", 0.8), ("uniform", 0.0)):
+        policy = DistilledPolicy(PolicyConfig(head="regression", q_weights=weights), SPEC.num_actions,
+                                 device="cpu")
+        opt = torch.optim.Adam(policy.parameters(), lr=1e-3)
+        for _ in range(300):
+            opt.zero_grad()
+            policy.loss(batch).backward()
+            opt.step()
+        np.testing.assert_allclose(policy.outputs(obs[:1]), expected, atol=0.02)
+
+
+def test_q_weights_are_a_regression_option():
+    with pytest.raises(ValueError, match="regression"):
+        PolicyConfig(head="classification", q_weights="visits")
+
+
 def test_visit_target_is_the_visit_distribution():
     rng = np.random.default_rng(1)
     policy = DistilledPolicy(PolicyConfig(target="visits"), SPEC.num_actions, device="cpu")

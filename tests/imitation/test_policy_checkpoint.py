@@ -17,7 +17,7 @@ torch.set_num_threads(1)
 
 @pytest.fixture
 def saved(tmp_path):
-    config = PolicyConfig(head="regression", tau=0.3, network=NetworkConfig(arch="nature"))
+    config = PolicyConfig(head="regression", tau=0.3, q_weights="visits", network=NetworkConfig(arch="nature"))
     policy = DistilledPolicy(config, SPEC.num_actions, seed=4, device="cpu")
     path = save_checkpoint(tmp_path / "ckpt" / "round-2.pt", policy, SPEC, round=2)
     return policy, path
