@@ -54,6 +54,7 @@ from pathlib import Path
 
 import numpy as np
 
+from distill.errors import DistillError
 from distill.rundir import to_jsonable, write_json
 
 
@@ -63,8 +64,12 @@ def run_config(run: Path):
     from imitation.collect import CollectConfig
     from mcts.config import Budget, UCTConfig
 
-    data = json.loads((run / "config.json").read_text())["config"]["run"]
-    collect = data["collect"]
+    path = run / "config.json"
+    try:
+        data = json.loads(path.read_text())["config"]["run"]
+        collect = data["collect"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise DistillError(f"{path}: not a `distill train` run folder ({exc})", exit_code=1) from None
     uct = dict(collect["uct"])
     uct["budget"] = Budget(**uct["budget"])
     return CollectConfig(collect["game"], AtariConfig(**collect["env"]), UCTConfig(**uct),
@@ -477,6 +482,13 @@ def main() -> None:
         s.add_argument("--seed", type=int, default=0)
         s.add_argument("--out", type=Path, default=None, help="folder for the JSON (default: --run)")
     args = p.parse_args()
+    try:
+        run_benchmark(args)
+    except DistillError as exc:   # an unknown game, a bad budget, a damaged run folder
+        raise SystemExit(f"bench_distill {args.what}: error: {exc}") from None
+
+
+def run_benchmark(args) -> None:
     result = {"latency": latency, "expert": expert, "self-agreement": self_agreement,
               "fidelity": fidelity, "label-budget": label_budget,
               "refit": refit}[args.what](args)
