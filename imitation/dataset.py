@@ -479,6 +479,19 @@ class LabelDataset:
     def num_labels(self, split: Split = "all", val_fraction: float = 0.1) -> int:
         return sum(self.num_rows(*k) for k in self.keys(split, val_fraction))
 
+    def mean_obs(self, split: Split = "train", val_fraction: float = 0.1) -> np.ndarray:
+        """[*obs_shape] float64 mean observation over ``split`` (raw uint8 units), streamed
+        chunk by chunk; zeros when the split is empty."""
+        total = np.zeros(self.spec.obs_shape, dtype=np.float64)
+        rows = 0
+        for key in self.keys(split, val_fraction):
+            arrays = self._load(key, ("obs", "action"))
+            if arrays is None:
+                continue
+            total += arrays["obs"].sum(axis=0, dtype=np.float64)
+            rows += arrays["obs"].shape[0]
+        return total / rows if rows else total
+
     def episodes(self) -> list[EpisodeSummary]:
         """Every chunk's episode-level numbers, in key order (observations not read)."""
         out = []

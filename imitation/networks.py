@@ -7,7 +7,13 @@ ReLU after every hidden layer. ``nature`` is the larger network of Mnih et al. (
 "Human-level control through deep reinforcement learning": conv 32 8x8/4, conv 64 4x4/2,
 conv 64 3x3/1, fully connected 512.
 
-Both take uint8 observations [B, frames, size, size] and scale them by 1/255 inside.
+Both take uint8 observations [B, frames, size, size], scale them by 1/255 and subtract
+``input_mean`` [frames, size, size], the mean training observation (the "mean image"
+centring of LeCun et al. 1998, "Efficient BackProp", and Krizhevsky et al. 2012).
+``train_policy`` fits it once, before the first gradient step, and it is saved with the
+weights. It matters: an Atari frame is mostly a constant background, and without the
+centring neither network left its initial plateau on Pong, even on labels that are an
+exact function of the screen (README, "the input-centring fix").
 """
 from __future__ import annotations
 
@@ -55,6 +61,20 @@ class AtariConvNet(nn.Module):
                                   nn.Linear(hidden, num_actions))
         self.config = config
         self.num_actions = num_actions
+        self.register_buffer("input_mean", torch.zeros(config.frames, config.size, config.size))
+
+    @property
+    def input_mean_fitted(self) -> bool:
+        """False until :meth:`set_input_mean` (an all-zero mean frame means unset)."""
+        return bool(torch.any(self.input_mean != 0))
+
+    def set_input_mean(self, mean_obs) -> None:
+        """Centre inputs on ``mean_obs`` [frames, size, size], in raw uint8 units."""
+        mean = torch.as_tensor(mean_obs, dtype=torch.float32) / 255.0
+        if mean.shape != self.input_mean.shape:
+            raise ValueError(f"mean observation has shape {tuple(mean.shape)}, "
+                             f"expected {tuple(self.input_mean.shape)}")
+        self.input_mean.copy_(mean)
 
     def forward(self, obs: torch.Tensor) -> torch.Tensor:
-        return self.head(self.features(obs.float() / 255.0))
+        return self.head(self.features(obs.float() / 255.0 - self.input_mean))

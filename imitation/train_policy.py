@@ -99,12 +99,17 @@ def train_policy(policy: DistilledPolicy, dataset: LabelDataset, config: TrainCo
                  writer=None, step_offset: int = 0, progress: bool = False) -> TrainResult:
     """Fit ``policy`` on ``dataset``'s training split; returns losses and validation stats.
 
+    On the policy's first fit, its input centring is set to the training split's mean
+    observation (see :mod:`imitation.networks`); later fits (DAgger rounds) keep it.
+
     writer: an optional ``torch.utils.tensorboard.SummaryWriter``; logs ``train/loss`` per
     step and, at the end, ``val/agreement`` and ``policy/action_entropy``, at global step
     ``step_offset + step`` (pass the running total across DAgger rounds).
     """
     optimizer = torch.optim.Adam(policy.parameters(), lr=config.lr)
     train_rows = dataset.num_labels("train", config.val_fraction)
+    if train_rows and not policy.net.input_mean_fitted:
+        policy.net.set_input_mean(dataset.mean_obs("train", config.val_fraction))
     result = TrainResult(steps=0, train_rows=train_rows)
     per_epoch = math.ceil(train_rows / config.batch_size)
     total = per_epoch * config.epochs

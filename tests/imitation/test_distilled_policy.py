@@ -28,10 +28,69 @@ def test_network_shapes_follow_the_papers(arch, fc_in, hidden):
     assert out.shape == (3, 6)
 
 
-def test_input_is_scaled_by_255():
+def test_input_is_scaled_by_255_then_centred():
     net = AtariConvNet(NetworkConfig(), num_actions=4)
     x = torch.randint(0, 256, (2, 4, 84, 84), dtype=torch.uint8)
+    assert not net.input_mean_fitted
     torch.testing.assert_close(net(x), net.head(net.features(x.float() / 255.0)))
+    mean = np.random.default_rng(0).uniform(0, 255, (4, 84, 84))
+    net.set_input_mean(mean)
+    assert net.input_mean_fitted
+    centred = x.float() / 255.0 - torch.as_tensor(mean / 255.0, dtype=torch.float32)
+    torch.testing.assert_close(net(x), net.head(net.features(centred)))
+    with pytest.raises(ValueError, match="shape"):
+        net.set_input_mean(np.ones((4, 80, 80)))
+
+
+def test_first_fit_centres_on_the_training_split_and_later_fits_keep_it(tmp_path):
+    ds = LabelDataset.create(tmp_path / "d", SPEC)
+    for e in range(12):
+        ds.write_episode(synthetic_episode(0, e, max_pixel=100))
+    policy = DistilledPolicy(PolicyConfig(), SPEC.num_actions, device="cpu")
+    train_policy(policy, ds, TrainConfig(epochs=1, max_steps=1, val_fraction=0.3))
+    train = np.concatenate([ds.read_chunk(*k).obs for k in ds.keys("train", 0.3)])
+    expected = train.mean(axis=0, dtype=np.float64) / 255.0
+    assert 0 < len(train) < ds.num_labels()  # the validation episodes are left out
+    np.testing.assert_allclose(policy.net.input_mean.numpy(), expected, rtol=1e-5)
+    for e in range(12, 16):  # a DAgger round adds brighter states: the centring stays
+        ds.write_episode(synthetic_episode(1, e, max_pixel=250))
+    train_policy(policy, ds, TrainConfig(epochs=1, max_steps=1, val_fraction=0.3))
+    np.testing.assert_allclose(policy.net.input_mean.numpy(), expected, rtol=1e-5)
+
+
+def _ball_and_paddle_episode(episode: int, n: int = 300):
+    """Pong-like frames: a constant background, a one-pixel ball and a paddle, the label
+    "up" (action 2) when the ball is above the paddle's centre, else "down" (3)."""
+    from imitation.dataset import EpisodeLabels
+
+    rng = np.random.default_rng(episode)
+    obs = np.full((n, 4, 84, 84), 87, np.uint8)
+    obs[:, :, :8], obs[:, :, 76:] = 236, 236
+    ball_y, ball_x, paddle_y = rng.integers(10, 72, n), rng.integers(10, 70, n), rng.integers(10, 62, n)
+    for i in range(n):
+        obs[i, :, ball_y[i], ball_x[i]] = 236
+        obs[i, :, paddle_y[i]:paddle_y[i] + 8, 76:78] = 147
+    action = np.where(ball_y < paddle_y + 4, 2, 3).astype(np.int64)
+    q = np.eye(SPEC.num_actions, dtype=np.float32)[action]
+    zeros = np.zeros(n, np.int64)
+    return EpisodeLabels(round=0, episode=episode, seed=0, obs=obs, action=action, q=q,
+                         visits=np.ones((n, SPEC.num_actions), np.int64), step=np.arange(n),
+                         executed=action, frames=zeros, score=0.0, env_steps=n, lives_lost=0,
+                         terminated=True)
+
+
+def test_policy_learns_a_one_pixel_ball_on_a_constant_background(tmp_path):
+    """The case that kept Pong policies on their initial plateau: the label depends on
+    where a one-pixel ball is relative to a paddle, on a background that is the same in
+    every frame. With the input centring, 300 steps of train's defaults learn it (an
+    uncentred network was at 0.73 here)."""
+    ds = LabelDataset.create(tmp_path / "d", SPEC)
+    for e in range(8):
+        ds.write_episode(_ball_and_paddle_episode(e))
+    assert ds.keys("val", 0.25)
+    policy = DistilledPolicy(PolicyConfig(), SPEC.num_actions, seed=0, device="cpu")
+    result = train_policy(policy, ds, TrainConfig(epochs=20, max_steps=300, val_fraction=0.25))
+    assert result.val_agreement >= 0.9
 
 
 def _batch(rng, n=8, A=SPEC.num_actions):

@@ -67,3 +67,29 @@ def test_flipped_weights_are_a_clear_error(saved):
 def test_missing_checkpoint_is_a_clear_error(tmp_path):
     with pytest.raises(DistillError, match="no checkpoint"):
         load_checkpoint(tmp_path / "nope.pt")
+
+
+def test_checkpoint_keeps_the_input_centring(saved, tmp_path):
+    policy, _ = saved
+    policy.net.set_input_mean(np.full((4, 84, 84), 90.0))
+    path = save_checkpoint(tmp_path / "centred.pt", policy, SPEC)
+    loaded = load_checkpoint(path, device="cpu").policy
+    torch.testing.assert_close(loaded.net.input_mean, policy.net.input_mean)
+    obs = np.random.default_rng(1).integers(0, 255, (2, 4, 84, 84), dtype=np.uint8)
+    np.testing.assert_array_equal(loaded.outputs(obs), policy.outputs(obs))
+
+
+def test_checkpoint_from_before_input_centring_plays_uncentred(saved, tmp_path):
+    """Checkpoints written before the network had ``input_mean`` load as what they were
+    trained as: an uncentred network."""
+    from imitation import checkpoint as ck
+
+    policy, path = saved
+    payload = torch.load(path, weights_only=True)
+    del payload["state_dict"]["net.input_mean"]
+    payload["weights_sha256"] = ck._weights_digest(payload["state_dict"])
+    torch.save(payload, tmp_path / "old.pt")
+    loaded = load_checkpoint(tmp_path / "old.pt", device="cpu").policy
+    assert not loaded.net.input_mean_fitted
+    obs = np.random.default_rng(2).integers(0, 255, (2, 4, 84, 84), dtype=np.uint8)
+    np.testing.assert_array_equal(loaded.outputs(obs), policy.outputs(obs))
