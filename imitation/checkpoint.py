@@ -106,8 +106,10 @@ def load_checkpoint(path: str | os.PathLike, *, expect: LabelSpec | None = None,
         if reason is not None:
             raise DistillError(f"checkpoint {path} {reason}", exit_code=1)
     policy = DistilledPolicy(config, num_actions, device=device)
-    if "net.input_mean" not in state:  # saved before input centring: an uncentred network
-        state = {**state, "net.input_mean": policy.net.input_mean.detach().cpu().clone()}
+    # Saved before the input centring: an uncentred network, which a later fit must not
+    # re-centre.
+    state = {"net.input_mean": torch.zeros_like(policy.net.input_mean),
+             "net.input_mean_set": torch.tensor(True), **state}
     try:
         policy.load_state_dict(state)
     except RuntimeError as exc:

@@ -62,19 +62,22 @@ class AtariConvNet(nn.Module):
         self.config = config
         self.num_actions = num_actions
         self.register_buffer("input_mean", torch.zeros(config.frames, config.size, config.size))
+        self.register_buffer("input_mean_set", torch.tensor(False))
 
     @property
     def input_mean_fitted(self) -> bool:
-        """False until :meth:`set_input_mean` (an all-zero mean frame means unset)."""
-        return bool(torch.any(self.input_mean != 0))
+        """False until :meth:`set_input_mean` is called (then saved with the weights)."""
+        return bool(self.input_mean_set)
 
     def set_input_mean(self, mean_obs) -> None:
-        """Centre inputs on ``mean_obs`` [frames, size, size], in raw uint8 units."""
+        """Centre inputs on ``mean_obs`` [frames, size, size], in raw uint8 units (zeros:
+        explicitly uncentred)."""
         mean = torch.as_tensor(mean_obs, dtype=torch.float32) / 255.0
         if mean.shape != self.input_mean.shape:
             raise ValueError(f"mean observation has shape {tuple(mean.shape)}, "
                              f"expected {tuple(self.input_mean.shape)}")
         self.input_mean.copy_(mean)
+        self.input_mean_set.fill_(True)
 
     def forward(self, obs: torch.Tensor) -> torch.Tensor:
         return self.head(self.features(obs.float() / 255.0 - self.input_mean))

@@ -173,7 +173,7 @@ class DistilledPolicy(nn.Module):
         out = self(self.obs_tensor(obs))
         return self.log_pi_from_outputs(out.double()).cpu().numpy()
 
-    @torch.no_grad()
+    @torch.inference_mode()
     def greedy(self, obs: np.ndarray) -> np.ndarray:
         """[B] int64 argmax actions."""
         return self(self.obs_tensor(obs)).argmax(dim=-1).cpu().numpy()

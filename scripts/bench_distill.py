@@ -7,6 +7,7 @@ labelling budget a ``distill train`` run actually used (read from its folder).
     python scripts/bench_distill.py fidelity --run runs/train-pong-... [--episodes 10] [--expert-episodes 3]
     python scripts/bench_distill.py label-budget --game pong [--frames 2000 8000 32000 128000] [--states 30]
     python scripts/bench_distill.py refit --run runs/train-pong-... --head regression --q-weights visits
+    python scripts/bench_distill.py tracker [--labels 20000] [--epochs 5]
 
 ``latency``: the policy's batch-1 decision time on the CPU with one torch thread (p50 and
 p99 over real observations of the game) against the run's expert's seconds per decision
@@ -41,6 +42,14 @@ random second choice would get (the chance level). It needs no run folder.
 (the labels stay as they are), its validation agreement and its score under the
 evaluation protocol beside a random policy's; with the run's expert scores cached (by
 ``expert``), its fidelity. It compares ways of fitting at no labelling cost.
+
+``tracker``: can the learner learn Pong at all from labels that are consistent? A
+teacher that reads the ball's and its paddle's heights from the console RAM (addresses
+54 and 51, as annotated by Anand et al. 2019, "Unsupervised State Representation
+Learning in Atari") labels up, down or stay; it acts on its label with probability 0.7,
+else at random, so the states spread. The same labels are fitted twice with ``train``'s
+defaults, with the input centring and explicitly without it, and each policy plays. It
+tests the learning pipeline, not the planner: the tracker is not the expert.
 
 Each writes ``--out/<what>.json`` and prints a summary.
 """
@@ -416,6 +425,104 @@ def refit(args) -> dict:
     return result
 
 
+# -- tracker ------------------------------------------------------------------------------
+
+PONG_BALL_Y, PONG_PLAYER_Y = 54, 51   # RAM addresses (Anand et al. 2019)
+
+
+def tracker_label(ram: np.ndarray, action_set: tuple[int, ...]) -> int:
+    """Index (into Pong's minimal action set) of the tracker's choice: move the paddle
+    towards the ball's height, or stay within 3 units of it."""
+    gap = int(ram[PONG_BALL_Y]) - (int(ram[PONG_PLAYER_Y]) + 8)
+    if abs(gap) < 3:
+        return action_set.index(0)                            # NOOP
+    return action_set.index(4 if gap > 0 else 3)              # LEFT moves down, RIGHT up
+
+
+def tracker_scores(spec, protocol, seed: int) -> list[float]:
+    """The tracker's own scores under ``protocol`` (the episode seeds and the epsilon rule
+    of :func:`imitation.evaluate.evaluate`; it needs the console RAM, which the policy
+    evaluation does not expose)."""
+    from envs.atari import AtariEnv
+    from imitation.evaluate import eval_seeds
+
+    scores = []
+    for e in range(protocol.episodes):
+        env_seed, acting_seed = eval_seeds(seed, e)
+        rng = np.random.default_rng(acting_seed)
+        env = AtariEnv(spec.game, protocol.env_config(spec), seed=env_seed)
+        env.reset(seed=env_seed)
+        score, done = 0.0, False
+        while not done:
+            explore = rng.random() < protocol.epsilon
+            action = tracker_label(env.ale.getRAM(), spec.action_set)
+            _, reward, terminated, truncated, _ = env.step(
+                int(rng.integers(spec.num_actions)) if explore else action)
+            score, done = score + reward, terminated or truncated
+        scores.append(score)
+    return scores
+
+
+def tracker(args) -> dict:
+    import tempfile
+
+    import torch
+
+    from envs.atari import AtariConfig, AtariEnv
+    from imitation.collect import label_spec
+    from imitation.dataset import EpisodeRecorder, LabelDataset
+    from imitation.evaluate import EvalProtocol, evaluate_policy, evaluate_random
+    from imitation.policy import DistilledPolicy, PolicyConfig
+    from imitation.train_policy import TrainConfig, train_policy
+    from mcts.decision import Decision
+
+    if args.labels <= 0 or args.epochs <= 0:
+        raise DistillError("--labels and --epochs must be positive")
+    torch.set_num_threads(1)
+    env_config = AtariConfig()
+    spec = label_spec("pong", env_config)
+    env = AtariEnv("pong", env_config, seed=args.seed)
+    rng = np.random.default_rng(args.seed)
+    data = Path(tempfile.mkdtemp(prefix="tracker-"))
+    dataset = LabelDataset.create(data / "labels", spec)
+    labels, episode, teacher_scores = 0, 0, []
+    while labels < args.labels:
+        obs, _ = env.reset(seed=args.seed + episode)
+        recorder = EpisodeRecorder(0, episode, args.seed + episode, spec)
+        score, steps, done = 0.0, 0, False
+        while not done and labels + len(recorder) < args.labels:
+            a = tracker_label(env.ale.getRAM(), spec.action_set)
+            q = np.eye(spec.num_actions)[a]
+            recorder.add(steps, obs, Decision(action=a, q=q, visits=np.ones(spec.num_actions, np.int64),
+                                              frames=0), a)
+            act = a if rng.random() >= args.noise else int(rng.integers(spec.num_actions))
+            obs, reward, terminated, truncated, _ = env.step(act)
+            score, steps, done = score + reward, steps + 1, terminated or truncated
+        dataset.write_episode(recorder.finish(score=score, env_steps=steps, lives_lost=0,
+                                              terminated=done))
+        labels += len(recorder)
+        teacher_scores.append(score)
+        episode += 1
+    protocol = EvalProtocol(episodes=args.episodes, max_episode_frames=args.max_episode_frames)
+    teacher = tracker_scores(spec, protocol, args.seed)
+    result = {"labels": labels, "noise": args.noise, "teacher_scores_while_labelling": teacher_scores,
+              "protocol": protocol, "random_mean": evaluate_random(spec, protocol, args.seed).mean,
+              "tracker_mean": float(np.mean(teacher)), "tracker_scores": teacher}
+    print(f"the tracker itself under the protocol: {result['tracker_mean']:.2f}")
+    for name, centred in (("centred", True), ("uncentred", False)):
+        policy = DistilledPolicy(PolicyConfig(), spec.num_actions, seed=args.seed, device="cpu")
+        if not centred:
+            policy.net.set_input_mean(np.zeros(spec.obs_shape))
+        fit = train_policy(policy, dataset, TrainConfig(epochs=args.epochs, seed=args.seed))
+        score = evaluate_policy(policy, spec, protocol, args.seed)
+        result[name] = {"train_loss": fit.epoch_losses, "val_agreement": fit.val_agreement,
+                        "policy_mean": score.mean, "policy_scores": score.scores}
+        print(f"tracker labels, {name}: loss {fit.epoch_losses[0]:.3f} -> {fit.epoch_losses[-1]:.3f}, "
+              f"val agreement {fit.val_agreement:.3f}, policy {score.mean:.2f} "
+              f"(random {result['random_mean']:.2f})")
+    return result
+
+
 def _train_config(data: dict):
     from imitation.train_policy import TrainConfig
 
@@ -471,6 +578,14 @@ def main() -> None:
     ref.add_argument("--lr", type=float, default=1e-3)
     ref.add_argument("--batch-size", type=int, default=100)
     ref.add_argument("--episodes", type=int, default=10, help="policy and random episodes")
+    trk = sub.add_parser("tracker")
+    trk.add_argument("--labels", type=int, default=20_000)
+    trk.add_argument("--noise", type=float, default=0.3, help="probability of a random action")
+    trk.add_argument("--epochs", type=int, default=10, help="train's default")
+    trk.add_argument("--episodes", type=int, default=3, help="evaluation episodes per policy")
+    trk.add_argument("--max-episode-frames", type=int, default=108_000)
+    trk.add_argument("--seed", type=int, default=0)
+    trk.add_argument("--out", type=Path, default=Path("runs/tracker"))
     for s in (exp, fid):
         s.add_argument("--workers", type=int, default=1, help="expert episodes in parallel")
     for s in (exp, fid, ref):
@@ -491,7 +606,7 @@ def main() -> None:
 def run_benchmark(args) -> None:
     result = {"latency": latency, "expert": expert, "self-agreement": self_agreement,
               "fidelity": fidelity, "label-budget": label_budget,
-              "refit": refit}[args.what](args)
+              "refit": refit, "tracker": tracker}[args.what](args)
     out = args.out or args.run
     out.mkdir(parents=True, exist_ok=True)
     name = f"refit-{_refit_name(args)}" if args.what == "refit" else args.what

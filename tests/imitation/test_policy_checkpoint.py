@@ -86,10 +86,11 @@ def test_checkpoint_from_before_input_centring_plays_uncentred(saved, tmp_path):
 
     policy, path = saved
     payload = torch.load(path, weights_only=True)
-    del payload["state_dict"]["net.input_mean"]
+    del payload["state_dict"]["net.input_mean"], payload["state_dict"]["net.input_mean_set"]
     payload["weights_sha256"] = ck._weights_digest(payload["state_dict"])
     torch.save(payload, tmp_path / "old.pt")
     loaded = load_checkpoint(tmp_path / "old.pt", device="cpu").policy
-    assert not loaded.net.input_mean_fitted
+    assert loaded.net.input_mean_fitted  # a later fit (resume) must not re-centre it
+    assert not loaded.net.input_mean.any()
     obs = np.random.default_rng(2).integers(0, 255, (2, 4, 84, 84), dtype=np.uint8)
     np.testing.assert_array_equal(loaded.outputs(obs), policy.outputs(obs))
