@@ -106,8 +106,8 @@ def load_checkpoint(path: str | os.PathLike, *, expect: LabelSpec | None = None,
         if reason is not None:
             raise DistillError(f"checkpoint {path} {reason}", exit_code=1)
     policy = DistilledPolicy(config, num_actions, device=device)
-    # Saved before the input centring: an uncentred network, which a later fit must not
-    # re-centre.
+    # Checkpoints saved before the input centring lack its two buffers: they load as the
+    # uncentred network they were trained as, which a later fit (--resume) must not re-centre.
     state = {"net.input_mean": torch.zeros_like(policy.net.input_mean),
              "net.input_mean_set": torch.tensor(True), **state}
     try:
