@@ -463,63 +463,75 @@ def tracker_scores(spec, protocol, seed: int) -> list[float]:
     return scores
 
 
+def tracker_dataset(spec, root: Path, labels: int, noise: float, seed: int):
+    """``labels`` tracker labels of Pong states, written to a dataset under ``root``; the
+    tracker acts on its label with probability 1 - ``noise``, else at random. Returns the
+    dataset and the tracker's score in each labelling game."""
+    from envs.atari import AtariConfig, AtariEnv
+    from imitation.dataset import EpisodeRecorder, LabelDataset
+    from mcts.decision import Decision
+
+    env = AtariEnv("pong", AtariConfig(), seed=seed)
+    rng = np.random.default_rng(seed)
+    dataset = LabelDataset.create(root / "labels", spec)
+    written, episode, scores = 0, 0, []
+    while written < labels:
+        obs, _ = env.reset(seed=seed + episode)
+        recorder = EpisodeRecorder(0, episode, seed + episode, spec)
+        score, steps, done = 0.0, 0, False
+        while not done and written + len(recorder) < labels:
+            a = tracker_label(env.ale.getRAM(), spec.action_set)
+            decision = Decision(action=a, q=np.eye(spec.num_actions)[a],
+                                visits=np.ones(spec.num_actions, np.int64), frames=0)
+            recorder.add(steps, obs, decision, a)
+            act = a if rng.random() >= noise else int(rng.integers(spec.num_actions))
+            obs, reward, terminated, truncated, _ = env.step(act)
+            score, steps, done = score + reward, steps + 1, terminated or truncated
+        dataset.write_episode(recorder.finish(score=score, env_steps=steps, lives_lost=0,
+                                              terminated=done))
+        written += len(recorder)
+        scores.append(score)
+        episode += 1
+    return dataset, scores
+
+
 def tracker(args) -> dict:
     import tempfile
 
     import torch
 
-    from envs.atari import AtariConfig, AtariEnv
+    from envs.atari import AtariConfig
     from imitation.collect import label_spec
-    from imitation.dataset import EpisodeRecorder, LabelDataset
     from imitation.evaluate import EvalProtocol, evaluate_policy, evaluate_random
     from imitation.policy import DistilledPolicy, PolicyConfig
     from imitation.train_policy import TrainConfig, train_policy
-    from mcts.decision import Decision
 
-    if args.labels <= 0 or args.epochs <= 0:
-        raise DistillError("--labels and --epochs must be positive")
+    if args.labels <= 0 or args.epochs <= 0 or args.episodes <= 0:
+        raise DistillError("--labels, --epochs and --episodes must be positive")
+    if not 0.0 <= args.noise <= 1.0:
+        raise DistillError(f"--noise must be in [0, 1], got {args.noise}")
     torch.set_num_threads(1)
-    env_config = AtariConfig()
-    spec = label_spec("pong", env_config)
-    env = AtariEnv("pong", env_config, seed=args.seed)
-    rng = np.random.default_rng(args.seed)
-    data = Path(tempfile.mkdtemp(prefix="tracker-"))
-    dataset = LabelDataset.create(data / "labels", spec)
-    labels, episode, teacher_scores = 0, 0, []
-    while labels < args.labels:
-        obs, _ = env.reset(seed=args.seed + episode)
-        recorder = EpisodeRecorder(0, episode, args.seed + episode, spec)
-        score, steps, done = 0.0, 0, False
-        while not done and labels + len(recorder) < args.labels:
-            a = tracker_label(env.ale.getRAM(), spec.action_set)
-            q = np.eye(spec.num_actions)[a]
-            recorder.add(steps, obs, Decision(action=a, q=q, visits=np.ones(spec.num_actions, np.int64),
-                                              frames=0), a)
-            act = a if rng.random() >= args.noise else int(rng.integers(spec.num_actions))
-            obs, reward, terminated, truncated, _ = env.step(act)
-            score, steps, done = score + reward, steps + 1, terminated or truncated
-        dataset.write_episode(recorder.finish(score=score, env_steps=steps, lives_lost=0,
-                                              terminated=done))
-        labels += len(recorder)
-        teacher_scores.append(score)
-        episode += 1
+    spec = label_spec("pong", AtariConfig())
     protocol = EvalProtocol(episodes=args.episodes, max_episode_frames=args.max_episode_frames)
     teacher = tracker_scores(spec, protocol, args.seed)
-    result = {"labels": labels, "noise": args.noise, "teacher_scores_while_labelling": teacher_scores,
-              "protocol": protocol, "random_mean": evaluate_random(spec, protocol, args.seed).mean,
+    result = {"labels": args.labels, "noise": args.noise, "protocol": protocol,
+              "random_mean": evaluate_random(spec, protocol, args.seed).mean,
               "tracker_mean": float(np.mean(teacher)), "tracker_scores": teacher}
     print(f"the tracker itself under the protocol: {result['tracker_mean']:.2f}")
-    for name, centred in (("centred", True), ("uncentred", False)):
-        policy = DistilledPolicy(PolicyConfig(), spec.num_actions, seed=args.seed, device="cpu")
-        if not centred:
-            policy.net.set_input_mean(np.zeros(spec.obs_shape))
-        fit = train_policy(policy, dataset, TrainConfig(epochs=args.epochs, seed=args.seed))
-        score = evaluate_policy(policy, spec, protocol, args.seed)
-        result[name] = {"train_loss": fit.epoch_losses, "val_agreement": fit.val_agreement,
-                        "policy_mean": score.mean, "policy_scores": score.scores}
-        print(f"tracker labels, {name}: loss {fit.epoch_losses[0]:.3f} -> {fit.epoch_losses[-1]:.3f}, "
-              f"val agreement {fit.val_agreement:.3f}, policy {score.mean:.2f} "
-              f"(random {result['random_mean']:.2f})")
+    with tempfile.TemporaryDirectory(prefix="tracker-") as tmp:
+        dataset, result["tracker_scores_while_labelling"] = tracker_dataset(
+            spec, Path(tmp), args.labels, args.noise, args.seed)
+        for name, centred in (("centred", True), ("uncentred", False)):
+            policy = DistilledPolicy(PolicyConfig(), spec.num_actions, seed=args.seed, device="cpu")
+            if not centred:
+                policy.net.set_input_mean(np.zeros(spec.obs_shape))
+            fit = train_policy(policy, dataset, TrainConfig(epochs=args.epochs, seed=args.seed))
+            score = evaluate_policy(policy, spec, protocol, args.seed)
+            result[name] = {"train_loss": fit.epoch_losses, "val_agreement": fit.val_agreement,
+                            "policy_mean": score.mean, "policy_scores": score.scores}
+            print(f"tracker labels, {name}: loss {fit.epoch_losses[0]:.3f} -> "
+                  f"{fit.epoch_losses[-1]:.3f}, val agreement {fit.val_agreement:.3f}, policy "
+                  f"{score.mean:.2f} (random {result['random_mean']:.2f})")
     return result
 
 
