@@ -101,7 +101,9 @@ class PlannerDriven:
 
 @dataclass(frozen=True)
 class DAgger:
-    """DAgger with a beta schedule; the learner explores with ``epsilon`` when it acts."""
+    """DAgger with a beta schedule; the learner explores with ``epsilon`` when it acts.
+    head: the learner's head, ``classification`` (UCC-I with the indicator schedule) or
+    ``regression`` (a UCTtoRegression learner that acts greedily on its Q-values)."""
 
     beta: BetaSchedule = IndicatorBeta()
     epsilon: float = 0.05
@@ -115,7 +117,8 @@ class DAgger:
 
 @dataclass(frozen=True)
 class Plato:
-    """PLATO with a (decreasing) lambda schedule."""
+    """PLATO with a (decreasing) lambda schedule; with a regression learner, pi_theta is
+    its softmax(Q / tau)."""
 
     lam: GeometricLambda = GeometricLambda()
     name: str = "plato"
@@ -126,14 +129,16 @@ class Plato:
 
 
 def make_algorithm(name: str, *, beta: BetaSchedule | None = None,
-                   lam: GeometricLambda | None = None, epsilon: float = 0.05) -> Algorithm:
-    """The algorithm called ``name`` (one of :data:`ALGORITHMS`)."""
-    if name == "uct-classification":
-        return PlannerDriven(name, "classification")
-    if name == "uct-regression":
-        return PlannerDriven(name, "regression")
+                   lam: GeometricLambda | None = None, epsilon: float = 0.05,
+                   head: str = "classification") -> Algorithm:
+    """The algorithm called ``name`` (one of :data:`ALGORITHMS`); ``head`` is the
+    learner's for ``dagger`` and ``plato`` (the planner-driven ones name theirs)."""
+    if head not in ("classification", "regression"):
+        raise DistillError(f"unknown head {head!r}; choose classification or regression")
+    if name in ("uct-classification", "uct-regression"):
+        return PlannerDriven(name, name.removeprefix("uct-"))
     if name == "dagger":
-        return DAgger(beta or IndicatorBeta(), epsilon)
+        return DAgger(beta or IndicatorBeta(), epsilon, head=head)
     if name == "plato":
-        return Plato(lam or GeometricLambda())
+        return Plato(lam or GeometricLambda(), head=head)
     raise DistillError(f"unknown algorithm {name!r}; choose from {', '.join(ALGORITHMS)}")

@@ -66,12 +66,14 @@ def labels_per_episode(labels: int, rounds: int, episodes_per_round: int) -> int
 
 
 def run_config(config: AtariCompareConfig, method: str, seed: int) -> DistillConfig:
-    """The training run of ``method`` with ``seed`` (defaults for the method's schedule)."""
+    """The training run of ``method`` with ``seed`` (defaults for the method's schedule);
+    the template's head is dagger's and plato's learner's."""
     from distill.commands.train import DEFAULT_LAMBDA, DEFAULT_SCHEDULE
     from imitation.policy import PolicyConfig
 
     t = config.template
-    head = "regression" if method == "uct-regression" else "classification"
+    learner = method in ("dagger", "plato") and t.policy.head == "regression"
+    head = "regression" if method == "uct-regression" or learner else "classification"
     regression = head == "regression"
     policy = PolicyConfig(head=head, target="action" if regression else t.policy.target,
                           tau=t.policy.tau, q_weights=t.policy.q_weights if regression else "uniform",

@@ -65,7 +65,8 @@ class DistillConfig:
 
         beta = parse_beta_schedule(self.schedule, self.rounds) if self.schedule else None
         lam = parse_lambda_schedule(self.lambda_schedule) if self.lambda_schedule else None
-        return make_algorithm(self.algo, beta=beta, lam=lam, epsilon=self.epsilon)
+        return make_algorithm(self.algo, beta=beta, lam=lam, epsilon=self.epsilon,
+                              head=self.policy.head)
 
 
 @dataclass(frozen=True)
@@ -211,6 +212,7 @@ def run_distillation(config: DistillConfig, execution: Execution, out: Path,
                 "val_labels": fit.val_rows,
                 "action_entropy": fit.action_entropy,
                 "train_loss": fit.epoch_losses[-1] if fit.epoch_losses else math.nan,
+                "val_loss": fit.val_losses[-1] if fit.val_losses else math.nan,
                 "train_steps": fit.steps,
                 "labeling_frames_per_second": new_frames / collect_seconds if outcomes else None,
                 "episodes_played": len(outcomes),

@@ -65,6 +65,7 @@ class TrainResult:
     steps: int
     losses: list[float] = field(default_factory=list)        # [steps] minibatch losses
     epoch_losses: list[float] = field(default_factory=list)  # [epochs run] mean loss
+    val_losses: list[float] = field(default_factory=list)    # [epochs run] validation loss (empty without a split)
     train_rows: int = 0
     val_rows: int = 0
     val_agreement: float = math.nan
@@ -95,6 +96,22 @@ def evaluate_agreement(policy: DistilledPolicy, dataset: LabelDataset, split: Sp
     return AgreementStats(agree / informative if informative else math.nan, entropy / rows, rows, informative)
 
 
+@torch.no_grad()
+def validation_loss(policy: DistilledPolicy, dataset: LabelDataset, val_fraction: float = 0.1,
+                    batch_size: int = 500) -> float:
+    """The head's loss over the validation split, row-weighted (NaN without one): with
+    labels as noisy as a small search gives, this, not the training loss, says whether
+    the network learns anything that holds on unseen episodes."""
+    was_training = policy.training
+    policy.eval()
+    total, rows = 0.0, 0
+    for batch in dataset.iter_batches(batch_size, split="val", val_fraction=val_fraction, shuffle=False):
+        total += float(policy.loss(batch).item()) * len(batch)
+        rows += len(batch)
+    policy.train(was_training)
+    return total / rows if rows else math.nan
+
+
 def train_policy(policy: DistilledPolicy, dataset: LabelDataset, config: TrainConfig, *,
                  writer=None, step_offset: int = 0, progress: bool = False) -> TrainResult:
     """Fit ``policy`` on ``dataset``'s training split; returns losses and validation stats.
@@ -103,11 +120,13 @@ def train_policy(policy: DistilledPolicy, dataset: LabelDataset, config: TrainCo
     observation (see :mod:`imitation.networks`); later fits (DAgger rounds) keep it.
 
     writer: an optional ``torch.utils.tensorboard.SummaryWriter``; logs ``train/loss`` per
-    step and, at the end, ``val/agreement`` and ``policy/action_entropy``, at global step
-    ``step_offset + step`` (pass the running total across DAgger rounds).
+    step, ``val/loss`` after each epoch (when there is a validation split) and, at the end,
+    ``val/agreement`` and ``policy/action_entropy``, at global step ``step_offset + step``
+    (pass the running total across DAgger rounds).
     """
     optimizer = torch.optim.Adam(policy.parameters(), lr=config.lr)
     train_rows = dataset.num_labels("train", config.val_fraction)
+    has_val = dataset.num_labels("val", config.val_fraction) > 0
     if train_rows and not policy.net.input_mean_fitted:
         policy.net.set_input_mean(dataset.mean_obs("train", config.val_fraction))
     result = TrainResult(steps=0, train_rows=train_rows)
@@ -143,6 +162,10 @@ def train_policy(policy: DistilledPolicy, dataset: LabelDataset, config: TrainCo
                 break
         if epoch_losses:
             result.epoch_losses.append(float(np.mean(epoch_losses)))
+            if has_val:
+                result.val_losses.append(validation_loss(policy, dataset, config.val_fraction))
+                if writer is not None:
+                    writer.add_scalar("val/loss", result.val_losses[-1], step_offset + result.steps)
         if config.max_steps is not None and result.steps >= config.max_steps:
             break
     if bar is not None:

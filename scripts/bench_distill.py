@@ -8,6 +8,7 @@ labelling budget a ``distill train`` run actually used (read from its folder).
     python scripts/bench_distill.py label-budget --game pong [--frames 2000 8000 32000 128000] [--states 30]
     python scripts/bench_distill.py refit --run runs/train-pong-... --head regression --q-weights visits
     python scripts/bench_distill.py tracker [--labels 20000] [--epochs 5]
+    python scripts/bench_distill.py label-stats --run runs/train-pong-...
 
 ``latency``: the policy's batch-1 decision time on the CPU with one torch thread (p50 and
 p99 over real observations of the game) against the run's expert's seconds per decision
@@ -50,6 +51,12 @@ Learning in Atari") labels up, down or stay; it acts on its label with probabili
 else at random, so the states spread. The same labels are fitted twice with ``train``'s
 defaults, with the input centring and explicitly without it, and each policy plays. It
 tests the learning pipeline, not the planner: the tracker is not the expert.
+
+``label-stats``: what a run's labels carry, round by round, at no emulator cost: labels
+per episode, the labelling games' scores, the fraction of executed actions that were not
+the planner's, the fraction of states where every root Q ties (nothing rewarded within
+the search depth: the label says nothing), and the mean spread max_a Q - min_a Q and
+visits per action over the other states.
 
 Each writes ``--out/<what>.json`` and prints a summary.
 """
@@ -411,7 +418,7 @@ def refit(args) -> dict:
     score = evaluate_policy(policy, spec, protocol, args.seed)
     random = evaluate_random(spec, protocol, args.seed)
     result = {"game": collect.game, "policy": config, "train": train, "labels": fit.train_rows + fit.val_rows,
-              "train_loss": fit.epoch_losses, "val_agreement": fit.val_agreement,
+              "train_loss": fit.epoch_losses, "val_loss": fit.val_losses, "val_agreement": fit.val_agreement,
               "policy_mean": score.mean, "policy_std": score.std, "policy_scores": score.scores,
               "random_mean": random.mean, "protocol": protocol, "seed": args.seed}
     experts = cached_expert_scores(args.run, _expert_key(collect, protocol, args.seed))
@@ -419,10 +426,46 @@ def refit(args) -> dict:
         expert_mean = float(np.mean(experts))
         result["expert_mean"] = expert_mean
         result["fidelity"] = (score.mean - random.mean) / (expert_mean - random.mean)
+    print(f"{collect.game} refit {_refit_name(args)}: validation loss by epoch "
+          f"{' '.join(f'{v:.4f}' for v in fit.val_losses)}")
     print(f"{collect.game} refit {_refit_name(args)}: val agreement {fit.val_agreement:.3f}, "
           f"policy {score.mean:.2f} ± {score.std:.2f} (random {random.mean:.2f})"
           + (f", fidelity {result['fidelity']:.3f}" if "fidelity" in result else ""))
     return result
+
+
+# -- label-stats --------------------------------------------------------------------------
+
+def label_stats(args) -> dict:
+    from imitation.dataset import LabelDataset
+
+    dataset = LabelDataset.open(args.run / "labels")
+    by_round: dict[int, list] = {}
+    for r, e in dataset.keys():
+        episode = dataset.read_episode(r, e)
+        if episode is not None:
+            by_round.setdefault(r, []).append(episode)
+    rows = []
+    for r, episodes in sorted(by_round.items()):
+        q = np.concatenate([ep.q for ep in episodes]).astype(np.float64)
+        visits = np.concatenate([ep.visits for ep in episodes])
+        action = np.concatenate([ep.action for ep in episodes])
+        executed = np.concatenate([ep.executed for ep in episodes])
+        spread = np.nanmax(q, axis=-1) - np.nanmin(q, axis=-1)
+        tied = spread == 0
+        row = {"round": r, "episodes": len(episodes), "labels": len(q),
+               "labels_per_episode": len(q) / len(episodes),
+               "scores": [float(ep.score) for ep in episodes],
+               "executed_not_planner": float((executed != action).mean()),
+               "all_tied": float(tied.mean()),
+               "q_spread_untied": float(spread[~tied].mean()) if (~tied).any() else float("nan"),
+               "visits_per_action": float(visits.mean())}
+        rows.append(row)
+        print(f"round {r}: {row['episodes']} episodes, {row['labels']} labels "
+              f"({row['labels_per_episode']:.0f} per episode), games {np.mean(row['scores']):+.1f}, "
+              f"executed != planner {row['executed_not_planner']:.2f}, all Q tied {row['all_tied']:.3f}, "
+              f"Q spread where not {row['q_spread_untied']:.3f}, visits per action {row['visits_per_action']:.1f}")
+    return {"run": str(args.run), "rounds": rows}
 
 
 # -- tracker ------------------------------------------------------------------------------
@@ -598,13 +641,14 @@ def main() -> None:
     trk.add_argument("--max-episode-frames", type=int, default=108_000)
     trk.add_argument("--seed", type=int, default=0)
     trk.add_argument("--out", type=Path, default=Path("runs/tracker"))
+    sta = sub.add_parser("label-stats")
     for s in (exp, fid):
         s.add_argument("--workers", type=int, default=1, help="expert episodes in parallel")
     for s in (exp, fid, ref):
         s.add_argument("--sticky", action="store_true")
         s.add_argument("--max-episode-frames", type=int, default=None,
                        help="episode cap (default: the run's collection cap)")
-    for s in (lat, exp, agr, fid, ref):
+    for s in (lat, exp, agr, fid, ref, sta):
         s.add_argument("--run", type=Path, required=True, help="a `distill train` output folder")
         s.add_argument("--seed", type=int, default=0)
         s.add_argument("--out", type=Path, default=None, help="folder for the JSON (default: --run)")
@@ -618,7 +662,7 @@ def main() -> None:
 def run_benchmark(args) -> None:
     result = {"latency": latency, "expert": expert, "self-agreement": self_agreement,
               "fidelity": fidelity, "label-budget": label_budget,
-              "refit": refit, "tracker": tracker}[args.what](args)
+              "refit": refit, "tracker": tracker, "label-stats": label_stats}[args.what](args)
     out = args.out or args.run
     out.mkdir(parents=True, exist_ok=True)
     name = f"refit-{_refit_name(args)}" if args.what == "refit" else args.what

@@ -103,16 +103,19 @@ def run_atari(args: argparse.Namespace) -> int:
                                 ("--q-weights", args.q_weights, "uct-regression")):
         if value is not None and method not in methods:
             raise DistillError(f"{flag} applies to {method}, which is not among --methods")
+    if args.head is not None and not {"dagger", "plato"} & set(methods):
+        raise DistillError("--head is the dagger and plato learner's; neither is among --methods")
     per_episode = labels_per_episode(args.labels, args.rounds, args.episodes_per_round)
     seeds = tuple(args.seed + k for k in range(args.seeds))
     # The shared settings, checked as for uct-classification; per-method ones are put back after.
     shared = argparse.Namespace(**{**vars(args), "schedule": None, "lambda_schedule": None,
-                                   "tau": None, "q_weights": None})
+                                   "tau": None, "q_weights": None, "head": None})
     template = distill_config(shared, "uct-classification", game, rounds=args.rounds,
                               episodes_per_round=args.episodes_per_round,
                               labels_per_episode=per_episode, seed=args.seed)
     template = replace(template, schedule=args.schedule, lambda_schedule=args.lambda_schedule,
-                       policy=replace(template.policy, tau=args.tau or template.policy.tau,
+                       policy=replace(template.policy, head=args.head or template.policy.head,
+                                      tau=args.tau or template.policy.tau,
                                       q_weights=args.q_weights or template.policy.q_weights))
     config = AtariCompareConfig(methods, seeds, args.labels, template)
     for method in methods:  # bad schedules fail before any run starts

@@ -48,12 +48,15 @@ def add_collection_arguments(parser: argparse.ArgumentParser, eval_episodes: int
     p = parser.add_argument_group("policy and fitting")
     p.add_argument("--network", choices=("dqn2013", "nature"), default="dqn2013",
                    help="dqn2013 (Guo et al.'s, default) or nature")
+    p.add_argument("--head", choices=("classification", "regression"), default=None,
+                   help="dagger and plato: the learner's head, classification (default; UCC-I "
+                        "with the indicator schedule) or regression (a UCTtoRegression learner)")
     p.add_argument("--target", choices=("action", "visits"), default=None,
                    help="classification target: the planner's action (default) or its visit distribution")
     p.add_argument("--tau", type=positive_float, default=None,
-                   help="uct-regression: pi_theta = softmax(Q / (tau * spread)) (default 0.1)")
+                   help="regression head: pi_theta = softmax(Q / (tau * spread)) (default 0.1)")
     p.add_argument("--q-weights", choices=("uniform", "visits"), default=None,
-                   help="uct-regression: weight each Q target equally (default) or by its visit "
+                   help="regression head: weight each Q target equally (default) or by its visit "
                         "count (the precision-weighted fit)")
     p.add_argument("--epochs", type=positive_int, default=10, help="passes over the data per round (default 10)")
     p.add_argument("--batch-size", type=positive_int, default=100, help="minibatch size (default 100)")
@@ -99,17 +102,19 @@ def distill_config(args: argparse.Namespace, algo: str, game: str, *, rounds: in
         raise DistillError(f"--val-fraction must be below 1, got {args.val_fraction}")
     if args.backend != "ray" and args.ray_address is not None:
         raise DistillError("--ray-address needs --backend ray")
-    regression = algo == "uct-regression"
+    if args.head is not None and algo not in ("dagger", "plato"):
+        raise DistillError(f"--head is the dagger and plato learner's; --algo {algo} names its own")
+    regression = algo == "uct-regression" or args.head == "regression"
     if args.schedule is not None and algo != "dagger":
         raise DistillError(f"--schedule is dagger's beta schedule; --algo {algo} has none")
     if args.lambda_schedule is not None and algo != "plato":
         raise DistillError(f"--lambda-schedule is plato's; --algo {algo} has none")
     if args.tau is not None and not regression:
-        raise DistillError("--tau applies to --algo uct-regression only")
+        raise DistillError("--tau applies to a regression head only (uct-regression, --head regression)")
     if args.target is not None and regression:
-        raise DistillError("--target applies to classification; uct-regression regresses Q-values")
+        raise DistillError("--target applies to classification; a regression head regresses Q-values")
     if args.q_weights is not None and not regression:
-        raise DistillError("--q-weights applies to --algo uct-regression only")
+        raise DistillError("--q-weights applies to a regression head only (uct-regression, --head regression)")
     policy = PolicyConfig(head="regression" if regression else "classification",
                           target=args.target or "action", tau=args.tau or 0.1,
                           q_weights=args.q_weights or "uniform",

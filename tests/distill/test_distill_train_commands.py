@@ -126,6 +126,22 @@ def test_killed_train_resumes_without_duplicate_or_missing_labels(tmp_path):
     assert w_ref == w_res
 
 
+def test_dagger_with_a_regression_learner_acts_greedily_on_its_q_values(tmp_path):
+    """--head regression: round 0's UCTtoRegression fit drives round 1 (indicator schedule,
+    no exploration), so every executed action of round 1 is that policy's argmax Q."""
+    from imitation.checkpoint import load_checkpoint
+
+    assert main(["train", "--algo", "dagger", "--head", "regression", "--rounds", "2",
+                 "--episodes-per-round", "1", "--labels-per-episode", "25", "--epsilon", "0",
+                 *TINY, "--out", str(tmp_path)]) == 0
+    round0 = load_checkpoint(tmp_path / "checkpoints" / "round0000.pt", device="cpu").policy
+    assert round0.config.head == "regression"
+    played = LabelDataset.open(tmp_path / "labels").read_episode(1, 0)
+    np.testing.assert_array_equal(played.executed, round0.greedy(played.obs))
+    result = json.loads((tmp_path / "result.json").read_text())
+    assert result["rounds"][1]["collection"]["action_mismatch"] > 0.0
+
+
 def test_resume_with_other_flags_is_refused(trained):
     proc = run_cli("train", "--algo", "dagger", "--rounds", "2", "--episodes-per-round", "2",
                    "--labels-per-episode", "25", "--schedule", "exponential:0.5", *TINY,
@@ -158,6 +174,8 @@ def test_compare_writes_table_curves_and_result(tmp_path):
     (["train", "--algo", "dagger", "--game", "pong", "--rounds", "0"], "must be a positive integer"),
     (["train", "--algo", "dagger", "--game", "pong", "--q-weights", "visits"], "--q-weights applies to"),
     (["compare", "--game", "pong", "--methods", "dagger", "--q-weights", "visits"], "--q-weights applies to"),
+    (["train", "--algo", "uct-classification", "--game", "pong", "--head", "regression"], "--head is the dagger"),
+    (["compare", "--game", "pong", "--methods", "uct-classification", "--head", "regression"], "--head is the dagger"),
     (["compare", "--game", "pong", "--methods", "dagger,ucc"], "unknown method 'ucc'"),
     (["compare", "--game", "pong", "--seeds", "0"], "must be a positive integer"),
     (["compare", "--game", "pong", "--labels", "3"], "fewer than one label per episode"),

@@ -10,7 +10,7 @@ import torch
 from imitation.dataset import LabelBatch, LabelDataset
 from imitation.networks import AtariConvNet, NetworkConfig
 from imitation.policy import DistilledPolicy, PolicyConfig
-from imitation.train_policy import TrainConfig, evaluate_agreement, train_policy
+from imitation.train_policy import TrainConfig, evaluate_agreement, train_policy, validation_loss
 from imitation_fixtures import SPEC, synthetic_episode
 
 torch.set_num_threads(1)
@@ -221,6 +221,7 @@ def test_training_overfits_a_tiny_label_set(tmp_path, head):
     assert stats.agreement == 1.0
     assert result.losses[-1] < 0.1 * result.losses[0]
     assert math.isnan(result.val_agreement) and result.val_rows == 0  # no validation episodes
+    assert result.val_losses == []
     tags = {t for t, _, _ in writer.scalars}
     assert {"train/loss", "policy/action_entropy"} <= tags
     steps = [s for t, _, s in writer.scalars if t == "train/loss"]
@@ -241,6 +242,13 @@ def test_validation_agreement_is_reported_and_logged(tmp_path):
     assert result.train_rows == ds.num_labels("train", 0.3)
     assert result.val_agreement == evaluate_agreement(policy, ds, "val", 0.3).agreement
     assert ("val/agreement", result.val_agreement, 2) in writer.scalars
+    # one validation loss per epoch: the head's loss over all held-out rows at once
+    held_out = LabelBatch.concatenate([ds.read_chunk(*key) for key in ds.keys("val", 0.3)])
+    with torch.no_grad():
+        expected = float(policy.loss(held_out))
+    assert result.val_losses == [pytest.approx(expected, rel=1e-5)]
+    assert validation_loss(policy, ds, 0.3) == pytest.approx(expected, rel=1e-5)
+    assert ("val/loss", result.val_losses[0], 2) in writer.scalars
 
 
 def test_classification_target_is_the_planners_tie_set():

@@ -172,6 +172,8 @@ def test_plato_teacher_follows_q_as_lambda_vanishes_and_the_learner_as_it_grows(
 def test_each_algorithm_acts_by_its_own_rule_per_round():
     assert make_algorithm("uct-classification") == PlannerDriven("uct-classification", "classification")
     assert make_algorithm("uct-regression").head == "regression"
+    assert make_algorithm("dagger", head="regression").head == "regression"
+    assert make_algorithm("plato", head="regression").head == "regression"
     for r in range(3):
         assert make_algorithm("uct-classification").rule(r) == PlannerActs()
     dagger = make_algorithm("dagger")  # indicator: Guo et al.'s UCTtoClassification-Interleaved
