@@ -2,7 +2,8 @@
 
 ``--algo uct-classification`` / ``uct-regression``: the planner plays and labels its own
 states (Guo et al. 2014). ``dagger``: from round 1 the DAgger mix acts (beta schedule).
-``plato``: PLATO's teacher acts (lambda schedule). See :mod:`imitation.rounds`.
+``plato``: PLATO's teacher acts (lambda schedule). Their learner is a classifier unless
+``--head regression``. See :mod:`imitation.rounds`.
 """
 from __future__ import annotations
 
