@@ -131,7 +131,10 @@ class DistilledPolicy(nn.Module):
 
     def loss(self, batch: LabelBatch) -> torch.Tensor:
         """The head's supervised loss on a batch of planner labels (a scalar tensor)."""
-        out = self(self.obs_tensor(batch.obs))
+        return self.loss_from_outputs(self(self.obs_tensor(batch.obs)), batch)
+
+    def loss_from_outputs(self, out: torch.Tensor, batch: LabelBatch) -> torch.Tensor:
+        """:meth:`loss` given the network's outputs [B, A] on ``batch.obs``."""
         if self.config.head == "regression":
             q = torch.as_tensor(batch.q, dtype=torch.float32, device=self.device)
             tried = torch.isfinite(q)

@@ -52,12 +52,16 @@ class AgreementStats:
     """agreement: fraction of informative rows whose greedy action is one of the planner's
     best (NaN if none). A row is informative unless every action ties at the best Q (then
     the planner had no preference and any action "agrees", which would only inflate the
-    figure). action_entropy: mean entropy of pi_theta (nats) over all rows."""
+    figure). action_entropy: mean entropy of pi_theta (nats) over all rows. loss: the
+    head's loss, row-weighted over all rows (NaN if none): with labels as noisy as a small
+    search gives, its value on the validation split, not the training loss, says whether
+    the network learns anything that holds on unseen episodes."""
 
     agreement: float
     action_entropy: float
     rows: int
     informative_rows: int = 0
+    loss: float = math.nan
 
 
 @dataclass
@@ -75,13 +79,14 @@ class TrainResult:
 @torch.no_grad()
 def evaluate_agreement(policy: DistilledPolicy, dataset: LabelDataset, split: Split = "val",
                        val_fraction: float = 0.1, batch_size: int = 500) -> AgreementStats:
-    """Agreement with the planner and pi_theta's entropy over ``split``, streamed."""
+    """Agreement with the planner, pi_theta's entropy and the loss over ``split``, streamed."""
     was_training = policy.training
     policy.eval()
-    agree, entropy, rows, informative = 0, 0.0, 0, 0
+    agree, entropy, loss, rows, informative = 0, 0.0, 0.0, 0, 0
     for batch in dataset.iter_batches(batch_size, split=split, val_fraction=val_fraction,
                                       shuffle=False):
         out = policy(policy.obs_tensor(batch.obs))
+        loss += float(policy.loss_from_outputs(out, batch).item()) * len(batch)
         logp = policy.log_pi_from_outputs(out.double())
         best = best_actions(batch.q, batch.action)
         greedy = out.argmax(dim=-1).cpu().numpy()
@@ -93,23 +98,8 @@ def evaluate_agreement(policy: DistilledPolicy, dataset: LabelDataset, split: Sp
     policy.train(was_training)
     if rows == 0:
         return AgreementStats(math.nan, math.nan, 0)
-    return AgreementStats(agree / informative if informative else math.nan, entropy / rows, rows, informative)
-
-
-@torch.no_grad()
-def validation_loss(policy: DistilledPolicy, dataset: LabelDataset, val_fraction: float = 0.1,
-                    batch_size: int = 500) -> float:
-    """The head's loss over the validation split, row-weighted (NaN without one): with
-    labels as noisy as a small search gives, this, not the training loss, says whether
-    the network learns anything that holds on unseen episodes."""
-    was_training = policy.training
-    policy.eval()
-    total, rows = 0.0, 0
-    for batch in dataset.iter_batches(batch_size, split="val", val_fraction=val_fraction, shuffle=False):
-        total += float(policy.loss(batch).item()) * len(batch)
-        rows += len(batch)
-    policy.train(was_training)
-    return total / rows if rows else math.nan
+    return AgreementStats(agree / informative if informative else math.nan, entropy / rows, rows,
+                          informative, loss / rows)
 
 
 def train_policy(policy: DistilledPolicy, dataset: LabelDataset, config: TrainConfig, *,
@@ -127,6 +117,7 @@ def train_policy(policy: DistilledPolicy, dataset: LabelDataset, config: TrainCo
     optimizer = torch.optim.Adam(policy.parameters(), lr=config.lr)
     train_rows = dataset.num_labels("train", config.val_fraction)
     has_val = dataset.num_labels("val", config.val_fraction) > 0
+    stats = None   # the validation statistics after the latest epoch
     if train_rows and not policy.net.input_mean_fitted:
         policy.net.set_input_mean(dataset.mean_obs("train", config.val_fraction))
     result = TrainResult(steps=0, train_rows=train_rows)
@@ -163,7 +154,8 @@ def train_policy(policy: DistilledPolicy, dataset: LabelDataset, config: TrainCo
         if epoch_losses:
             result.epoch_losses.append(float(np.mean(epoch_losses)))
             if has_val:
-                result.val_losses.append(validation_loss(policy, dataset, config.val_fraction))
+                stats = evaluate_agreement(policy, dataset, "val", config.val_fraction)
+                result.val_losses.append(stats.loss)
                 if writer is not None:
                     writer.add_scalar("val/loss", result.val_losses[-1], step_offset + result.steps)
         if config.max_steps is not None and result.steps >= config.max_steps:
@@ -171,7 +163,8 @@ def train_policy(policy: DistilledPolicy, dataset: LabelDataset, config: TrainCo
     if bar is not None:
         bar.close()
     policy.eval()
-    stats = evaluate_agreement(policy, dataset, "val", config.val_fraction)
+    if stats is None:   # no epoch ran, or there is no validation split
+        stats = evaluate_agreement(policy, dataset, "val", config.val_fraction)
     result.val_rows = stats.rows
     result.val_agreement = stats.agreement
     result.action_entropy = stats.action_entropy

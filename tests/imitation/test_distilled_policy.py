@@ -10,7 +10,7 @@ import torch
 from imitation.dataset import LabelBatch, LabelDataset
 from imitation.networks import AtariConvNet, NetworkConfig
 from imitation.policy import DistilledPolicy, PolicyConfig
-from imitation.train_policy import TrainConfig, evaluate_agreement, train_policy, validation_loss
+from imitation.train_policy import TrainConfig, evaluate_agreement, train_policy
 from imitation_fixtures import SPEC, synthetic_episode
 
 torch.set_num_threads(1)
@@ -247,7 +247,7 @@ def test_validation_agreement_is_reported_and_logged(tmp_path):
     with torch.no_grad():
         expected = float(policy.loss(held_out))
     assert result.val_losses == [pytest.approx(expected, rel=1e-5)]
-    assert validation_loss(policy, ds, 0.3) == pytest.approx(expected, rel=1e-5)
+    assert evaluate_agreement(policy, ds, "val", 0.3).loss == pytest.approx(expected, rel=1e-5)
     assert ("val/loss", result.val_losses[0], 2) in writer.scalars
 
 
@@ -259,4 +259,3 @@ def test_classification_target_is_the_planners_tie_set():
     q = np.array([[0.5, 0.5, 0.1], [0.0, 0.0, 0.0], [nan, 0.2, 0.7], [nan, nan, nan]])
     best = best_actions(q, np.array([1, 2, 2, 0]))
     np.testing.assert_array_equal(best, [[1, 1, 0], [1, 1, 1], [0, 0, 1], [1, 0, 0]])
-
