@@ -15,6 +15,8 @@ Resuming (``--resume``) restarts after the last round that has both its result e
 its checkpoint: the learner of the interrupted round is reloaded from the previous
 checkpoint, so the episodes still missing are played exactly as they would have been,
 and episodes already on disk are not played again. No label is duplicated or missing.
+``--resume`` may also change ``--rounds`` (e.g. to extend a finished run) where no round
+already played would have been played differently (:func:`check_resume`).
 """
 from __future__ import annotations
 
@@ -124,11 +126,31 @@ def check_resume(out: Path, config: DistillConfig) -> None:
         before = json.loads(path.read_text())["config"]["run"]
     except (ValueError, KeyError, TypeError) as exc:
         raise DistillError(f"{path}: unreadable ({exc}); cannot resume", exit_code=1) from None
+    before_rounds = before.get("rounds")
     before, now = _flatten(before), _flatten(to_jsonable(config))
     changed = sorted(k for k in set(before) | set(now) if before.get(k) != now.get(k))
-    if changed:
+    if changed == ["rounds"] and isinstance(before_rounds, int):
+        _check_new_round_count(out, config, before_rounds)
+    elif changed:
         raise DistillError(f"--resume: {out} was started with other settings ({', '.join(changed)} "
                            f"differ); resume with the same flags or choose another --out")
+
+
+def _check_new_round_count(out: Path, config: DistillConfig, before_rounds: int) -> None:
+    """A resumed run may change ``--rounds`` (extend a run whose curve is still rising, or
+    stop it earlier) when that changes neither a completed round nor the acting rule of
+    any round already played: then the extended run equals one started with the new count."""
+    done = len(_completed_rounds(out))
+    if config.rounds < done:
+        raise DistillError(f"--resume --rounds {config.rounds}: {out} has already completed {done} "
+                           f"rounds; pass --rounds >= {done}")
+    played = min(before_rounds, config.rounds)
+    old, new = replace(config, rounds=before_rounds).algorithm(), config.algorithm()
+    moved = [r for r in range(played) if old.rule(r) != new.rule(r)]
+    if moved:
+        raise DistillError(f"--resume --rounds {config.rounds}: with --schedule {config.schedule} the "
+                           f"acting rule of round {moved[0]} depends on the number of rounds, so {out} "
+                           f"cannot change it; choose another --out")
 
 
 def _flatten(tree: Any, prefix: str = "") -> dict[str, Any]:

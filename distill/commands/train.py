@@ -83,7 +83,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_collection_arguments(parser)
     add_expert_arguments(parser)
     parser.add_argument("--resume", action="store_true",
-                        help="continue the run in --out where it stopped (same flags)")
+                        help="continue the run in --out where it stopped (same flags; --rounds may grow "
+                             "to extend a finished run)")
     add_seed(parser)
     add_out(parser)
 

@@ -149,6 +149,42 @@ def test_resume_with_other_flags_is_refused(trained):
     assert proc.returncode == 2 and "collect.labels_per_episode" in proc.stderr
 
 
+def test_resume_with_more_rounds_extends_a_finished_run_exactly(trained, tmp_path):
+    """A 1-round run resumed with --rounds 2 equals the 2-round run: labels and weights."""
+    argv = ["train", "--algo", "dagger", "--episodes-per-round", "2", "--labels-per-episode", "20",
+            "--schedule", "exponential:0.5", *TINY, "--out", str(tmp_path)]
+    assert main([*argv, "--rounds", "1"]) == 0
+    assert main([*argv, "--rounds", "2", "--resume"]) == 0
+    a, b = LabelDataset.open(trained / "labels"), LabelDataset.open(tmp_path / "labels")
+    assert a.keys() == b.keys() and len(b.keys()) == 4
+    for key in a.keys():
+        np.testing.assert_array_equal(a.read_episode(*key).executed, b.read_episode(*key).executed)
+    result = json.loads((tmp_path / "result.json").read_text())
+    assert result["finished"] and [r["labels_total"] for r in result["rounds"]] == [40, 80]
+    assert json.loads((tmp_path / "config.json").read_text())["config"]["run"]["rounds"] == 2
+    w_ref = torch.load(trained / "policy.pt", weights_only=True)["weights_sha256"]
+    w_ext = torch.load(tmp_path / "policy.pt", weights_only=True)["weights_sha256"]
+    assert w_ref == w_ext
+
+
+@pytest.mark.parametrize("rounds, message", [
+    ("3", "the acting rule of round 1 depends on the number of rounds"),  # linear: beta_1 1/2, not 0
+    ("1", "has already completed 2 rounds"),
+])
+def test_resume_refuses_a_round_count_that_changes_what_was_played(trained, tmp_path, rounds, message):
+    import shutil
+
+    run = tmp_path / "run"
+    shutil.copytree(trained, run)
+    config = json.loads((run / "config.json").read_text())
+    config["config"]["run"]["schedule"] = "linear"  # as if started with --schedule linear
+    (run / "config.json").write_text(json.dumps(config))
+    proc = run_cli("train", "--algo", "dagger", "--rounds", rounds, "--episodes-per-round", "2",
+                   "--labels-per-episode", "20", "--schedule", "linear", *TINY, "--resume",
+                   "--out", str(run))
+    assert proc.returncode == 2 and message in proc.stderr, proc.stderr
+
+
 def test_compare_writes_table_curves_and_result(tmp_path):
     assert main(["compare", "--methods", "uct-classification,dagger,plato", "--seeds", "2",
                  "--labels", "40", "--rounds", "2", "--episodes-per-round", "1", *TINY,
