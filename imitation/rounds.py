@@ -34,7 +34,7 @@ from distill.errors import DistillError
 from imitation.algorithms import Algorithm, make_algorithm
 from imitation.collect import (CollectConfig, EpisodeTask, LearnerWeights, collect_episodes,
                                collection_stats, label_spec)
-from imitation.dataset import LabelDataset, LabelSpec
+from imitation.dataset import MANIFEST, LabelDataset, LabelSpec
 from imitation.evaluate import EvalProtocol, evaluate_policy
 from imitation.policy import PolicyConfig
 from imitation.train_policy import TrainConfig
@@ -144,6 +144,11 @@ def _check_new_round_count(out: Path, config: DistillConfig, before_rounds: int)
     if config.rounds < done:
         raise DistillError(f"--resume --rounds {config.rounds}: {out} has already completed {done} "
                            f"rounds; pass --rounds >= {done}")
+    if (labels_dir(out) / MANIFEST).is_file():
+        started = max((r for r, _ in LabelDataset.open(labels_dir(out)).completed()), default=-1)
+        if config.rounds <= started:
+            raise DistillError(f"--resume --rounds {config.rounds}: {out} already holds labels of "
+                               f"round {started}; pass --rounds >= {started + 1}")
     played = min(before_rounds, config.rounds)
     old, new = replace(config, rounds=before_rounds).algorithm(), config.algorithm()
     moved = [r for r in range(played) if old.rule(r) != new.rule(r)]

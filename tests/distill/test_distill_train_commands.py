@@ -170,6 +170,7 @@ def test_resume_with_more_rounds_extends_a_finished_run_exactly(trained, tmp_pat
 @pytest.mark.parametrize("rounds, message", [
     ("3", "the acting rule of round 1 depends on the number of rounds"),  # linear: beta_1 1/2, not 0
     ("1", "has already completed 2 rounds"),
+    ("2", "already holds labels of round 2"),  # a third round was started, then cut to 2
 ])
 def test_resume_refuses_a_round_count_that_changes_what_was_played(trained, tmp_path, rounds, message):
     import shutil
@@ -179,6 +180,11 @@ def test_resume_refuses_a_round_count_that_changes_what_was_played(trained, tmp_
     config = json.loads((run / "config.json").read_text())
     config["config"]["run"]["schedule"] = "linear"  # as if started with --schedule linear
     (run / "config.json").write_text(json.dumps(config))
+    if rounds == "2":  # as if started with --rounds 3 and killed after an episode of round 2
+        config["config"]["run"]["rounds"] = 3
+        (run / "config.json").write_text(json.dumps(config))
+        chunk = run / "labels" / "round0001-episode000000.npz"
+        shutil.copyfile(chunk, chunk.with_name("round0002-episode000000.npz"))
     proc = run_cli("train", "--algo", "dagger", "--rounds", rounds, "--episodes-per-round", "2",
                    "--labels-per-episode", "20", "--schedule", "linear", *TINY, "--resume",
                    "--out", str(run))
