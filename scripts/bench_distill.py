@@ -440,6 +440,7 @@ def label_stats(args) -> dict:
     from imitation.dataset import LabelDataset
 
     dataset = LabelDataset.open(args.run / "labels")
+    stick = _JOYSTICK[np.asarray(dataset.spec.action_set)]   # action index -> direction
     by_round: dict[int, list] = {}
     for r, e in dataset.keys():
         episode = dataset.read_episode(r, e)
@@ -453,17 +454,24 @@ def label_stats(args) -> dict:
         executed = np.concatenate([ep.executed for ep in episodes])
         spread = np.nanmax(q, axis=-1) - np.nanmin(q, axis=-1)
         tied = spread == 0
+        # Joystick directions (the fire button ignored) of the executed and the planner's
+        # actions; chance is the agreement of independent draws from the two mixes.
+        stick_ex, stick_pl = stick[executed], stick[action]
+        mix_ex, mix_pl = (np.bincount(x, minlength=_JOYSTICK.max() + 1) / len(x) for x in (stick_ex, stick_pl))
         row = {"round": r, "episodes": len(episodes), "labels": len(q),
                "labels_per_episode": len(q) / len(episodes),
                "scores": [float(ep.score) for ep in episodes],
                "executed_not_planner": float((executed != action).mean()),
+               "joystick_agreement": float((stick_ex == stick_pl).mean()),
+               "joystick_chance": float(mix_ex @ mix_pl),
                "all_tied": float(tied.mean()),
                "q_spread_untied": float(spread[~tied].mean()) if (~tied).any() else float("nan"),
                "visits_per_action": float(visits.mean())}
         rows.append(row)
         print(f"round {r}: {row['episodes']} episodes, {row['labels']} labels "
               f"({row['labels_per_episode']:.0f} per episode), games {np.mean(row['scores']):+.1f}, "
-              f"executed != planner {row['executed_not_planner']:.2f}, all Q tied {row['all_tied']:.3f}, "
+              f"executed != planner {row['executed_not_planner']:.2f} (joystick agreement "
+              f"{row['joystick_agreement']:.2f}, chance {row['joystick_chance']:.2f}), all Q tied {row['all_tied']:.3f}, "
               f"Q spread where not {row['q_spread_untied']:.3f}, visits per action {row['visits_per_action']:.1f}")
     return {"run": str(args.run), "rounds": rows}
 
