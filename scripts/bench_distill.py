@@ -457,7 +457,8 @@ def label_stats(args) -> dict:
         # Joystick directions (the fire button ignored) of the executed and the planner's
         # actions; chance is the agreement of independent draws from the two mixes.
         stick_ex, stick_pl = stick[executed], stick[action]
-        mix_ex, mix_pl = (np.bincount(x, minlength=_JOYSTICK.max() + 1) / len(x) for x in (stick_ex, stick_pl))
+        mix_ex, mix_pl = (np.bincount(x, minlength=_JOYSTICK.max() + 1) / len(x)
+                          for x in (stick_ex, stick_pl))
         row = {"round": r, "episodes": len(episodes), "labels": len(q),
                "labels_per_episode": len(q) / len(episodes),
                "scores": [float(ep.score) for ep in episodes],
@@ -471,7 +472,8 @@ def label_stats(args) -> dict:
         print(f"round {r}: {row['episodes']} episodes, {row['labels']} labels "
               f"({row['labels_per_episode']:.0f} per episode), games {np.mean(row['scores']):+.1f}, "
               f"executed != planner {row['executed_not_planner']:.2f} (joystick agreement "
-              f"{row['joystick_agreement']:.2f}, chance {row['joystick_chance']:.2f}), all Q tied {row['all_tied']:.3f}, "
+              f"{row['joystick_agreement']:.2f}, chance {row['joystick_chance']:.2f}), "
+              f"all Q tied {row['all_tied']:.3f}, "
               f"Q spread where not {row['q_spread_untied']:.3f}, visits per action {row['visits_per_action']:.1f}")
     return {"run": str(args.run), "rounds": rows}
 
