@@ -12,7 +12,7 @@ import argparse
 import importlib
 import sys
 
-from distill.errors import DistillError
+from common.errors import DistillError
 
 # Command modules, in the order ``distill --help`` lists them.
 COMMANDS = [

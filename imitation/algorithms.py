@@ -24,7 +24,7 @@ from typing import Protocol
 
 import numpy as np
 
-from distill.errors import DistillError
+from common.errors import DistillError
 from imitation.schedules import BetaSchedule, GeometricLambda, IndicatorBeta
 
 ALGORITHMS = ("uct-classification", "uct-regression", "dagger", "plato")

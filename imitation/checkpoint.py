@@ -17,7 +17,7 @@ from pathlib import Path
 
 import torch
 
-from distill.errors import DistillError
+from common.errors import DistillError
 from imitation.dataset import LabelSpec
 from imitation.policy import DistilledPolicy, PolicyConfig
 

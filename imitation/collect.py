@@ -198,7 +198,7 @@ def collect_episode(task: EpisodeTask, learner: LearnerWeights | None,
 def collect_and_write(item: tuple[int, EpisodeTask, LearnerWeights | None]) -> EpisodeOutcome:
     """A local worker's task: play, label and write one episode's chunk; progress events
     are ``(index, reward)`` per step."""
-    from distill.workers import report
+    from common.workers import report
 
     index, task, learner = item
     t0 = time.perf_counter()
@@ -234,7 +234,7 @@ def collect_episodes(tasks: Sequence[EpisodeTask], learner: LearnerWeights | Non
                           num_cpus=tasks[0].config.uct.root_workers if tasks else 1, on_result=write)
     if backend != "local":
         raise ValueError(f"unknown backend {backend!r}")
-    from distill.workers import run_tasks
+    from common.workers import run_tasks
 
     items = [(i, _replace_write_to(t, str(dataset.path)), learner) for i, t in enumerate(tasks)]
     return run_tasks(collect_and_write, items, workers, on_event=on_event, on_result=on_result)

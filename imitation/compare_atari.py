@@ -6,7 +6,7 @@ labels, so each method gets the same label budget (less only where a game ends
 first). Each (method, seed) is a complete ``distill train`` run in
 ``DIR/<method>/seed<S>/`` (its policy can be evaluated or resumed like any other).
 
-The report (:mod:`distill.report`): score against labels per method, mean and std across
+The report (:mod:`common.report`): score against labels per method, mean and std across
 seeds, and the collection statistics of the rounds after round 0, where the learner
 influences which states are visited (round 0 is the planner's for UCTtoClassification
 and DAgger, PLATO's teacher with the initial learner for PLATO).
@@ -18,8 +18,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from distill.errors import DistillError
-from distill.report import Column, MethodRuns, ReportSpec, SeedCurve, write_report
+from common.errors import DistillError
+from common.report import Column, MethodRuns, ReportSpec, SeedCurve, write_report
 from imitation.algorithms import ALGORITHMS
 from imitation.rounds import DistillConfig, Execution
 
@@ -91,7 +91,7 @@ def compare_atari(config: AtariCompareConfig, execution: Execution, out: Path) -
     """Train every method with every seed in ``out/<method>/seed<S>`` and write the report."""
     from tqdm import tqdm
 
-    from distill import rundir
+    from common import rundir
     from imitation.collect import collection_stats
     from imitation.dataset import LabelDataset
     from imitation.rounds import labels_dir, run_distillation

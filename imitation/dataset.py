@@ -48,7 +48,7 @@ from typing import Any, Iterator, Literal
 
 import numpy as np
 
-from distill.errors import DistillError
+from common.errors import DistillError
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
@@ -83,7 +83,7 @@ class LabelSpec:
     obs_shape: tuple[int, ...] = (4, 84, 84)
 
     def __post_init__(self):
-        from distill.rundir import to_jsonable
+        from common.rundir import to_jsonable
 
         object.__setattr__(self, "action_set", tuple(int(a) for a in self.action_set))
         object.__setattr__(self, "obs_shape", tuple(int(d) for d in self.obs_shape))

@@ -19,7 +19,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from distill.errors import DistillError
+from common.errors import DistillError
 from envs.atari import AtariConfig
 from imitation.dataset import LabelSpec
 
@@ -149,7 +149,7 @@ def evaluate(game: str, env_config: AtariConfig, choose: Chooser, episodes: int,
              video: Path | None = None,
              on_step: Callable[[int, float], None] | None = None) -> EvalResult:
     """Play ``episodes`` episodes; with ``video``, episode 0 is written there as an MP4."""
-    from distill.video import write_mp4
+    from common.video import write_mp4
 
     results = []
     for e in range(episodes):

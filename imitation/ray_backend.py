@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
-from distill.errors import DistillError
+from common.errors import DistillError
 
 
 def _ray():

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from distill.errors import DistillError
+from common.errors import DistillError
 from imitation.algorithms import Algorithm, make_algorithm
 from imitation.collect import (CollectConfig, EpisodeTask, LearnerWeights, collect_episodes,
                                collection_stats, label_spec)
@@ -117,7 +117,7 @@ def _completed_rounds(out: Path) -> list[dict]:
 
 def check_resume(out: Path, config: DistillConfig) -> None:
     """Refuse to resume ``out`` with a configuration other than the one it was started with."""
-    from distill.rundir import to_jsonable
+    from common.rundir import to_jsonable
 
     path = out / "config.json"
     if not path.is_file():
@@ -180,7 +180,7 @@ def run_distillation(config: DistillConfig, execution: Execution, out: Path,
     from torch.utils.tensorboard import SummaryWriter
     from tqdm import tqdm
 
-    from distill import rundir
+    from common import rundir
     from imitation.checkpoint import load_checkpoint, save_checkpoint
     from imitation.train_policy import train_policy
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from distill.errors import DistillError
+from common.errors import DistillError
 
 
 class BetaSchedule(Protocol):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from distill.errors import DistillError
+from common.errors import DistillError
 
 
 @dataclass(frozen=True)

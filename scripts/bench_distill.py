@@ -70,8 +70,8 @@ from pathlib import Path
 
 import numpy as np
 
-from distill.errors import DistillError
-from distill.rundir import to_jsonable, write_json
+from common.errors import DistillError
+from common.rundir import to_jsonable, write_json
 
 
 def run_config(run: Path):
@@ -150,7 +150,7 @@ class ExpertEpisode:
 
 def expert_episode(task: ExpertEpisode) -> float:
     """One episode of the planner under the evaluation protocol (epsilon included)."""
-    from distill.workers import report
+    from common.workers import report
     from envs.atari import AtariEnv
     from imitation.evaluate import eval_seeds
     from mcts.parallel import make_planner
@@ -208,7 +208,7 @@ def play_expert(run: Path, collect, protocol, seed: int, episodes: int, workers:
     for the same expert, protocol and seed, then new ones (added to the cache)."""
     from tqdm import tqdm
 
-    from distill.workers import run_tasks
+    from common.workers import run_tasks
     from imitation.collect import label_spec
 
     cache = run / "expert_scores.json"
@@ -329,7 +329,7 @@ def label_budget(args) -> dict:
 
     from tqdm import tqdm
 
-    from distill.workers import run_tasks
+    from common.workers import run_tasks
     from envs.atari import AtariConfig, AtariEnv
     from envs.atari.names import canonical_game
     from imitation.policy import best_actions

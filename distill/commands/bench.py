@@ -36,7 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from distill import rundir
+    from common import rundir
     from envs.atari import canonical_game
     from envs.atari.determinism import require_exact_replay
     from mcts import bench

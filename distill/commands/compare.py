@@ -2,7 +2,7 @@
 
 ``--game G`` compares the Atari distillation methods at an equal label budget
 (:mod:`imitation.compare_atari`); ``--task T`` is the continuous-control comparison.
-Both write ``table.md``, ``curves.png`` and ``result.json`` through :mod:`distill.report`.
+Both write ``table.md``, ``curves.png`` and ``result.json`` through :mod:`common.report`.
 Each target has its own argument group and its own ``run_*`` function below.
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ import argparse
 from dataclasses import dataclass
 
 from distill.args import add_out, add_seed, positive_int
-from distill.errors import DistillError
+from common.errors import DistillError
 
 NAME = "compare"
 HELP = "compare distillation methods at an equal budget across seeds (table, curves)"
@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def run_continuous(args: argparse.Namespace) -> int:
-    from distill import rundir
+    from common import rundir
     from distill.commands.trajopt import load_task
     from imitation.gps.compare import build_config, compare_continuous, parse_methods
 
@@ -86,7 +86,7 @@ def run_continuous(args: argparse.Namespace) -> int:
 def run_atari(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from distill import rundir
+    from common import rundir
     from distill.commands.train import check_device, distill_config, execution_of
     from envs.atari import canonical_game
     from envs.atari.determinism import require_exact_replay

@@ -73,9 +73,9 @@ def summary(h: dict) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from distill import rundir
+    from common import rundir
     from distill.cli import main
-    from distill.errors import DistillError
+    from common.errors import DistillError
     from envs.atari import canonical_game
 
     game = canonical_game(args.game)

@@ -34,7 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from distill import rundir
+    from common import rundir
     from envs.atari import AtariConfig, AtariEnv, canonical_game
     from envs.atari.determinism import check_determinism
 

@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 
 from distill.args import add_out, add_seed, nonneg_int, positive_int, probability
-from distill.errors import DistillError
+from common.errors import DistillError
 
 NAME = "eval"
 HELP = "evaluate a distilled policy (score, decision latency, random baseline)"
@@ -76,7 +76,7 @@ def protocol_of(args: argparse.Namespace, episodes: int):
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from distill import rundir
+    from common import rundir
     from imitation.evaluate import evaluate_policy, evaluate_random
 
     protocol = protocol_of(args, args.episodes)

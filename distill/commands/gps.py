@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from distill.args import add_out, add_seed, nonneg_int, positive_float, positive_int
-from distill.errors import DistillError
+from common.errors import DistillError
 
 if TYPE_CHECKING:
     from imitation.gps.badmm import BADMMConfig
@@ -127,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
     from tqdm import tqdm
 
-    from distill import rundir
+    from common import rundir
     from distill.commands.trajopt import load_task
     from imitation.gps.badmm import run_badmm
     from imitation.gps.mdgps import run_mdgps

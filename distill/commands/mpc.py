@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from distill.args import add_out, add_seed, nonneg_int, positive_int
 from distill.commands.trajopt import load_task
-from distill.errors import DistillError
+from common.errors import DistillError
 
 if TYPE_CHECKING:
     from imitation.gps.mpc import MPCConfig
@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
 
     from tqdm import tqdm
 
-    from distill import rundir
+    from common import rundir
     from imitation.gps.mpc import MPC, MPC_DEFAULTS, MPCConfig, run_mpc_episode
 
     task = load_task(args.task, args.horizon)

@@ -46,9 +46,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from distill import rundir
-    from distill.video import write_mp4
-    from distill.workers import run_tasks
+    from common import rundir
+    from common.video import write_mp4
+    from common.workers import run_tasks
     from envs.atari import canonical_game
     from envs.atari.determinism import require_exact_replay
     from mcts.play import PlanEpisode, peak_rss_mb
@@ -110,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _play(task):
-    from distill.workers import report
+    from common.workers import report
     from mcts.play import play_episode
 
     episode, spec = task

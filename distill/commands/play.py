@@ -30,7 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from distill import rundir
+    from common import rundir
     from distill.commands.eval import load_policy, protocol_of
     from imitation.evaluate import evaluate_policy
 

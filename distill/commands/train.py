@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass
 
-from distill.errors import DistillError
+from common.errors import DistillError
 from distill.args import add_out, add_seed, positive_float, positive_int, probability
 from distill.expert_args import add_expert_arguments, expert_config
 from imitation.algorithms import ALGORITHMS
@@ -156,7 +156,7 @@ def execution_of(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
-    from distill import rundir
+    from common import rundir
     from envs.atari import canonical_game
     from envs.atari.determinism import require_exact_replay
     from imitation.rounds import check_resume, run_distillation

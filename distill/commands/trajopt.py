@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from distill.args import add_out, add_seed, positive_float, positive_int
-from distill.errors import DistillError
+from common.errors import DistillError
 
 if TYPE_CHECKING:
     from imitation.gps.trajopt import TrajOptConfig
@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
     from tqdm import tqdm
 
-    from distill import rundir
+    from common import rundir
     from imitation.gps.gmm import GMMPriorConfig
     from imitation.gps.trajopt import TrajOptConfig, run_trajopt
 

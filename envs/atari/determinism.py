@@ -17,7 +17,7 @@ from typing import Callable
 
 import numpy as np
 
-from distill.errors import DistillError
+from common.errors import DistillError
 from envs.atari.env import AtariEnv
 
 FIELDS = ("ram", "screen", "observation", "reward", "lives", "terminated", "truncated")

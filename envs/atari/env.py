@@ -35,7 +35,7 @@ import gymnasium as gym
 import numpy as np
 from ale_py import roms
 
-from distill.errors import DistillError
+from common.errors import DistillError
 from envs.atari.names import canonical_game
 from envs.atari.resize import AreaResize
 

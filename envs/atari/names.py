@@ -8,7 +8,7 @@ import difflib
 import functools
 import re
 
-from distill.errors import DistillError
+from common.errors import DistillError
 
 
 @functools.lru_cache(maxsize=1)

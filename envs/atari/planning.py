@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from distill.errors import DistillError
+from common.errors import DistillError
 from envs.atari.env import AtariEnv, AtariSnapshot, new_ale
 from envs.atari.names import canonical_game
 

@@ -13,7 +13,7 @@ each of K seeds, and may spend at most N environment steps:
   ``C T`` steps, the model-free reference of GPS's sample-efficiency claim.
 
 After every round or iteration the policy's mean action is rolled out once from each
-held-out test condition. The report (:mod:`distill.report`) plots the mean held-out cost
+held-out test condition. The report (:mod:`common.report`) plots the mean held-out cost
 against environment steps with a band across seeds, and tabulates the final cost, the
 held-out success rate and final distance, and per run the environment steps, the
 simulator steps spent planning, the catastrophic training episodes and the wall time.
@@ -30,8 +30,8 @@ from typing import Any
 
 import numpy as np
 
-from distill.errors import DistillError
-from distill.report import Column, MethodRuns, ReportSpec, SeedCurve, write_report
+from common.errors import DistillError
+from common.report import Column, MethodRuns, ReportSpec, SeedCurve, write_report
 from imitation.gps.continuous_imitation import ContinuousImitationConfig, run_imitation
 from imitation.gps.mdgps import MDGPSConfig, run_mdgps
 from imitation.gps.policy import GaussianPolicyConfig, SplitEvaluation, evaluate_policy
@@ -242,7 +242,7 @@ def _run_sac(task, config: ContinuousCompareConfig, seed: int, record) -> None:
 def _run_method(method: str, config: ContinuousCompareConfig, seed: int, run_out: Path, bar) -> _Run:
     from torch.utils.tensorboard import SummaryWriter
 
-    from distill import rundir
+    from common import rundir
     from envs.control import make_task
 
     task = make_task(config.task)

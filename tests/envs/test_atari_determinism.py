@@ -1,7 +1,7 @@
 """The snapshot/replay self-check: exact where ALE is exact, and it catches what isn't."""
 import pytest
 
-from distill.errors import DistillError
+from common.errors import DistillError
 from envs.atari import AtariConfig, AtariEnv
 from envs.atari.determinism import check_determinism, require_exact_replay
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
 
-from distill.errors import DistillError
+from common.errors import DistillError
 from envs.atari import AtariConfig, AtariEnv
 from envs.atari.env import new_ale
 from envs.atari.resize import overlap_weights

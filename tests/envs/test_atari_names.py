@@ -1,6 +1,6 @@
 import pytest
 
-from distill.errors import DistillError
+from common.errors import DistillError
 from envs.atari.names import canonical_game, list_games
 
 

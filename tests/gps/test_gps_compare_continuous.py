@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from distill.cli import main
-from distill.report import format_stats
+from common.report import format_stats
 from envs.control import make_task
 from imitation.gps.compare import build_config, compare_continuous, parse_methods
 from imitation.gps.sstep import SStepConfig

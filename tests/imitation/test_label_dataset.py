@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from distill.errors import DistillError
+from common.errors import DistillError
 from imitation.dataset import (CorruptChunkWarning, EpisodeRecorder, LabelDataset, LabelSpec,
                                chunk_name, is_validation)
 from imitation_fixtures import SPEC, assert_episodes_equal, synthetic_episode

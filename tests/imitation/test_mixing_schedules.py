@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from distill.errors import DistillError
+from common.errors import DistillError
 from imitation.schedules import (ExponentialBeta, GeometricLambda, IndicatorBeta, LinearBeta,
                                  parse_beta_schedule, parse_lambda_schedule)
 

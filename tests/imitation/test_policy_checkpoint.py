@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from distill.errors import DistillError
+from common.errors import DistillError
 from imitation.checkpoint import load_checkpoint, save_checkpoint
 from imitation.dataset import LabelSpec
 from imitation.networks import NetworkConfig

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from distill.errors import DistillError
+from common.errors import DistillError
 from envs.atari import AtariConfig, AtariEnv, AtariPlanningModel
 from mcts.config import Budget, UCTConfig
 from mcts.parallel import make_planner

@@ -23,7 +23,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from distill.rundir import to_jsonable, write_json
+from common.rundir import to_jsonable, write_json
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from distill.errors import DistillError
+from common.errors import DistillError
 
 
 def default_out(command: str, name: str) -> Path:

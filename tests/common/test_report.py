@@ -6,9 +6,9 @@ import json
 import numpy as np
 import pytest
 
-from distill.report import (Column, MethodRuns, ReportSpec, SeedCurve, build_report, format_stats,
+from common.report import (Column, MethodRuns, ReportSpec, SeedCurve, build_report, format_stats,
                             plot_curves, render_table, write_report)
-from distill.rundir import to_jsonable
+from common.rundir import to_jsonable
 
 SPEC = ReportSpec(title="Pong: score against labels", x_label="labels", y_label="score",
                   final_header="final score",
