@@ -4,6 +4,11 @@ Every command that computes something takes ``--out DIR`` (default
 ``runs/<command>-<game or task>-<timestamp>``), writes ``DIR/config.json`` (the
 resolved configuration, the seed and the library versions) and ``DIR/result.json``
 (its metrics), and prints a short human summary.
+
+A run folder has an owner: the command whose ``config.json`` it holds (``"command"``).
+:func:`prepare_out` refuses, before anything is written, a folder that holds another
+command's run, another run of the same command (unless that command resumes it), files
+that are no run at all, and ``--resume`` of a folder that holds no run.
 """
 from __future__ import annotations
 
@@ -20,12 +25,58 @@ from common.errors import DistillError
 
 def default_out(command: str, name: str) -> Path:
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    return Path("runs") / f"{command}-{name}-{stamp}"
+    path = Path("runs") / f"{command}-{name}-{stamp}"
+    n = 2
+    while path.exists():  # two runs started in the same second
+        path = Path("runs") / f"{command}-{name}-{stamp}-{n}"
+        n += 1
+    return path
 
 
-def prepare_out(out: str | os.PathLike | None, command: str, name: str) -> Path:
-    """Create the output folder (or check an existing one is writable) and return it."""
+def owner(path: Path) -> str | None:
+    """The command whose run ``path`` holds (``config.json``'s ``"command"``), else None."""
+    try:
+        command = json.loads((path / "config.json").read_text()).get("command")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return command if isinstance(command, str) else None
+
+
+def check_out(path: Path, command: str, resume: bool | None = None) -> None:
+    """Refuse ``path`` as ``command``'s output folder unless it is free (missing or empty)
+    or, with ``resume`` True, holds a run of ``command``. ``resume`` None: the command
+    cannot resume. Reads only; raises :class:`DistillError` naming the folder."""
+    if path.exists() and not path.is_dir():
+        raise DistillError(f"--out {path} is a file; give a folder (new or empty)")
+    try:
+        entries = sorted(p.name for p in path.iterdir()) if path.is_dir() else []
+    except OSError as exc:
+        raise DistillError(f"--out {path}: not readable ({exc.strerror or exc})") from None
+    if not entries:
+        if resume:
+            state = "is empty" if path.is_dir() else "does not exist"
+            raise DistillError(f"--resume: {path} {state}; there is no {command} run to resume "
+                               f"(drop --resume to start one)")
+        return
+    kind = owner(path)
+    if kind is None:
+        raise DistillError(f"--out {path} holds files but no distill run (no readable config.json); "
+                           f"give a new or empty folder")
+    if kind != command:
+        raise DistillError(f"--out {path} holds a `distill {kind}` run, not a `distill {command}` one; "
+                           f"choose another --out")
+    if not resume:
+        hint = "pass --resume to continue it or choose another --out" if resume is not None \
+            else "choose another --out"
+        raise DistillError(f"--out {path} already holds a {command} run; {hint}")
+
+
+def prepare_out(out: str | os.PathLike | None, command: str, name: str,
+                resume: bool | None = None) -> Path:
+    """Check the output folder (:func:`check_out`), then create it (or check an existing
+    one is writable) and return it. ``command`` is the owner that ``config.json`` records."""
     path = Path(out) if out is not None else default_out(command, name)
+    check_out(path, command, resume)
     try:
         path.mkdir(parents=True, exist_ok=True)
         probe = path / ".write-test"

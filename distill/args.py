@@ -2,6 +2,11 @@
 from __future__ import annotations
 
 import argparse
+import math
+import re
+from pathlib import Path
+
+from common.errors import DistillError
 
 
 def _number(text: str, cast, ok, requirement: str):
@@ -24,11 +29,35 @@ def nonneg_int(text: str) -> int:
 
 
 def positive_float(text: str) -> float:
-    return _number(text, float, lambda v: v > 0, "a number > 0")
+    return _number(text, float, lambda v: math.isfinite(v) and v > 0, "a finite number > 0")
 
 
 def probability(text: str) -> float:
     return _number(text, float, lambda v: 0.0 <= v <= 1.0, "a probability in [0, 1]")
+
+
+def device_name(text: str) -> str:
+    """A training device, checked by name before torch is imported: auto, cpu, cuda, cuda:N."""
+    if not re.fullmatch(r"auto|cpu|cuda(:\d+)?", text):
+        raise argparse.ArgumentTypeError(f"expected auto, cpu, cuda or cuda:N, got {text!r}")
+    return text
+
+
+def require_file(path: str, flag: str) -> Path:
+    """``path`` as a Path, refused (before any heavy import) unless it is a file."""
+    p = Path(path)
+    if not p.is_file():
+        state = "is a folder" if p.is_dir() else "does not exist"
+        raise DistillError(f"{flag} {path} {state}; give a file")
+    return p
+
+
+def given(args: argparse.Namespace, *dests: str) -> list[str]:
+    """Those of ``dests`` the user typed on the command line (not left at their
+    defaults), as flags: ``given(args, "sims")`` -> ``["--sims"]``. ``distill.cli``
+    records them in ``args._given``."""
+    typed = getattr(args, "_given", frozenset())
+    return ["--" + d.replace("_", "-") for d in dests if d in typed]
 
 
 def add_out(parser: argparse.ArgumentParser) -> None:

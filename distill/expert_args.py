@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 
 from distill.args import positive_float, positive_int
-from mcts.config import Budget, UCTConfig
+from mcts.config import ROLLOUT_NOISE, Budget, UCTConfig
 
 DEFAULT_SIMS = 100
 DEFAULT_DEPTH = 50
@@ -35,6 +35,9 @@ def add_expert_arguments(parser: argparse.ArgumentParser, sims: int = DEFAULT_SI
     g.add_argument("--life-loss-penalty", type=float, default=0.0, metavar="P",
                    help="subtract P from a simulated step that loses a life (default 0, as atari_uct; "
                         "Bandres et al. 2018 penalise)")
+    g.add_argument("--rollout-noise", choices=ROLLOUT_NOISE, default="independent",
+                   help="independent random rollouts (default, atari_uct) or common random numbers for "
+                        "sibling rollouts: the k-th rollout below each root action replays the same ones")
     g.add_argument("--node-cap", type=positive_int, default=50_000,
                    help="most tree nodes kept, each with a ~8 KB snapshot (default 50000)")
 
@@ -49,4 +52,4 @@ def expert_config(args: argparse.Namespace) -> UCTConfig:
     return UCTConfig(budget=budget, exploration=args.exploration, gamma=args.gamma, max_depth=args.depth,
                      final_action=args.final_action, reuse_tree=not args.no_tree_reuse,
                      skip_rule=not args.no_skip_rule, node_cap=args.node_cap, root_workers=args.root_workers,
-                     life_loss_penalty=args.life_loss_penalty)
+                     life_loss_penalty=args.life_loss_penalty, rollout_noise=args.rollout_noise)

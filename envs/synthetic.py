@@ -31,6 +31,10 @@ class FiniteMDP:
     def restore_state(self, state: int) -> None:
         self.state = state
 
+    def root_state(self, real: int) -> int:
+        """The real state is already a state index."""
+        return real
+
     def step(self, action: int) -> tuple[float, bool]:
         s = self.state
         self.state = int(self.next_state[s, action])
@@ -88,3 +92,19 @@ def trap(bait: float = 1.0, penalty: float = -1.0, safe: float = 0.5, length: in
             term[first + i] = last
     term[end] = True
     return FiniteMDP(nxt, rew, term)
+
+
+def shifted(shift: list[float], states: int = 12, seed: int = 0) -> FiniteMDP:
+    """The first action a only adds ``shift[a]`` to the return: every first action leads
+    to state 1, and from there a random MDP over ``states`` states (state 1..states, never
+    terminal) pays 0 or 1 per step, drawn from ``seed``. Q(a) - Q(b) is exactly
+    shift[a] - shift[b] for every continuation, so it is the case where paired rollouts
+    (common random numbers) recover the shift with no noise."""
+    A = len(shift)
+    rng = np.random.default_rng(seed)
+    nxt = np.empty((states + 1, A), np.int64)
+    rew = np.empty((states + 1, A))
+    nxt[0], rew[0] = 1, shift
+    nxt[1:] = rng.integers(1, states + 1, size=(states, A))
+    rew[1:] = rng.integers(0, 2, size=(states, A))
+    return FiniteMDP(nxt, rew, np.zeros((states + 1, A), bool))

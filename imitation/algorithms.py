@@ -15,19 +15,26 @@ which decides which states the next labels come from:
   planner's root values. No beta mixing: from round 0 on, the teacher stays close to the
   learner (at round 0, the learner at its seeded initialisation).
 
-An :class:`Algorithm` gives the acting rule of each round and the policy head it trains.
+An :class:`Algorithm` is a frozen dataclass that holds everything that tells it apart:
+its schedules (``DAgger(beta=ExponentialBeta(0.5))``, ``Plato(lam=GeometricLambda(1.0,
+0.5))``), the learner's exploration and the policy head it trains. Its defaults are the
+library's (the CLI and ``compare`` build from them), ``name`` and ``head`` are fields, so a
+config serialised from the object says which algorithm, schedule and head were used, and
+:func:`learner_policy` derives the trained policy's head from it: nowhere else decides it.
+A new algorithm is one class here with ``name``, ``head`` and ``rule``, and one entry in
+:data:`ALGORITHMS`; its init fields are its settings (:func:`build_algorithm`).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from typing import Protocol
 
 import numpy as np
 
-from common.errors import DistillError
+from common.errors import ConfigError
 from imitation.schedules import BetaSchedule, GeometricLambda, IndicatorBeta
 
-ALGORITHMS = ("uct-classification", "uct-regression", "dagger", "plato")
+HEADS = ("classification", "regression")
 
 
 class ActingRule(Protocol):
@@ -80,22 +87,39 @@ class PlatoTeacher:
 
 
 class Algorithm(Protocol):
-    name: str
+    name: str   # as in ``distill train --algo``
     head: str   # the policy head it trains: "classification" or "regression"
 
-    def rule(self, round: int) -> ActingRule:
-        """The acting rule of round ``round`` (rounds count from 0)."""
+    def rule(self, round: int, rounds: int) -> ActingRule:
+        """The acting rule of round ``round`` (counting from 0) of a ``rounds``-round run."""
+
+
+def _check_head(algorithm) -> None:
+    if algorithm.head not in HEADS:
+        raise ConfigError("head", f"must be one of {', '.join(HEADS)}, got {algorithm.head!r}")
 
 
 @dataclass(frozen=True)
-class PlannerDriven:
-    """UCTtoClassification / UCTtoRegression (Guo et al. 2014): the planner plays and labels
-    its own states in every round; the policy is refitted on everything after each round."""
+class UCTClassification:
+    """UCTtoClassification (Guo et al. 2014): the planner plays and labels its own states in
+    every round; a classifier is refitted on everything after each round."""
 
-    name: str
-    head: str
+    name: str = field(default="uct-classification", init=False)
+    head: str = field(default="classification", init=False)
 
-    def rule(self, round: int) -> ActingRule:
+    def rule(self, round: int, rounds: int) -> ActingRule:
+        return PlannerActs()
+
+
+@dataclass(frozen=True)
+class UCTRegression:
+    """UCTtoRegression (Guo et al. 2014): as :class:`UCTClassification`, but the network
+    regresses the planner's root Q-values and acts greedily on them."""
+
+    name: str = field(default="uct-regression", init=False)
+    head: str = field(default="regression", init=False)
+
+    def rule(self, round: int, rounds: int) -> ActingRule:
         return PlannerActs()
 
 
@@ -105,13 +129,18 @@ class DAgger:
     head: the learner's head, ``classification`` (UCC-I with the indicator schedule) or
     ``regression`` (a UCTtoRegression learner that acts greedily on its Q-values)."""
 
+    name: str = field(default="dagger", init=False)
     beta: BetaSchedule = IndicatorBeta()
     epsilon: float = 0.05
-    name: str = "dagger"
     head: str = "classification"
 
-    def rule(self, round: int) -> ActingRule:
-        beta = self.beta(round)
+    def __post_init__(self):
+        _check_head(self)
+        if not 0.0 <= self.epsilon <= 1.0:
+            raise ConfigError("epsilon", f"must be in [0, 1], got {self.epsilon}")
+
+    def rule(self, round: int, rounds: int) -> ActingRule:
+        beta = self.beta(round, rounds)
         return PlannerActs() if beta >= 1.0 else DAggerMix(beta, self.epsilon)
 
 
@@ -120,23 +149,60 @@ class Plato:
     """PLATO with a (decreasing) lambda schedule; with a regression learner, pi_theta is
     its softmax(Q / tau)."""
 
-    lam: GeometricLambda = GeometricLambda()
-    name: str = "plato"
+    name: str = field(default="plato", init=False)
+    lam: GeometricLambda = GeometricLambda(1.0, 0.5)
     head: str = "classification"
 
-    def rule(self, round: int) -> ActingRule:
+    def __post_init__(self):
+        _check_head(self)
+
+    def rule(self, round: int, rounds: int) -> ActingRule:
         return PlatoTeacher(self.lam(round))
 
 
-def make_algorithm(name: str, *, beta: BetaSchedule | None = None,
-                   lam: GeometricLambda | None = None, epsilon: float = 0.05,
-                   head: str = "classification") -> Algorithm:
-    """The algorithm called ``name`` (one of :data:`ALGORITHMS`); ``head`` is the
-    learner's for ``dagger`` and ``plato`` (the planner-driven ones name theirs)."""
-    if name in ("uct-classification", "uct-regression"):
-        return PlannerDriven(name, name.removeprefix("uct-"))
-    if name == "dagger":
-        return DAgger(beta or IndicatorBeta(), epsilon, head=head)
-    if name == "plato":
-        return Plato(lam or GeometricLambda(), head=head)
-    raise DistillError(f"unknown algorithm {name!r}; choose from {', '.join(ALGORITHMS)}")
+ALGORITHMS: dict[str, type] = {cls.name: cls for cls in (UCTClassification, UCTRegression, DAgger, Plato)}
+"""``--algo`` name -> class (``cls.name`` is the dataclass field's default)."""
+
+
+def settings_of(name: str) -> tuple[str, ...]:
+    """The settings algorithm ``name`` takes: its class's init fields."""
+    return tuple(f.name for f in fields(algorithm_class(name)) if f.init)
+
+
+def algorithm_class(name: str) -> type:
+    if name not in ALGORITHMS:
+        raise ConfigError("algorithm", f"{name!r} is unknown; choose from {', '.join(ALGORITHMS)}")
+    return ALGORITHMS[name]
+
+
+def build_algorithm(name: str, **settings) -> Algorithm:
+    """The algorithm ``name`` with the settings given (``None``: the library's default).
+    A setting the algorithm does not take is a :class:`ConfigError` naming it."""
+    own = settings_of(name)
+    for key, value in settings.items():
+        if value is not None and key not in own:
+            takers = [n for n in ALGORITHMS if key in settings_of(n)]
+            raise ConfigError(key, f"is a setting of {' and '.join(takers) or 'no algorithm'}, "
+                                   f"not of {name}")
+    return algorithm_class(name)(**{k: v for k, v in settings.items() if v is not None})
+
+
+def learner_policy(algorithm: Algorithm, *, network=None, target: str | None = None,
+                   tau: float | None = None, q_weights: str | None = None):
+    """The :class:`imitation.policy.PolicyConfig` that ``algorithm`` trains: its head, with
+    the options that head uses (``None``: :class:`PolicyConfig`'s default). ``target`` is a
+    classification head's, ``tau`` and ``q_weights`` a regression head's; one given for the
+    other head is a :class:`ConfigError` naming it."""
+    from imitation.networks import NetworkConfig
+    from imitation.policy import PolicyConfig
+
+    regression = algorithm.head == "regression"
+    for key, value, wanted in (("target", target, "classification"), ("tau", tau, "regression"),
+                               ("q_weights", q_weights, "regression")):
+        if value is not None and algorithm.head != wanted:
+            raise ConfigError(key, f"applies to a {wanted} head only; {algorithm.name} trains a "
+                                   f"{algorithm.head} head")
+    d = PolicyConfig()
+    return PolicyConfig(head=algorithm.head, target=d.target if regression else (target or d.target),
+                        tau=tau or d.tau, q_weights=q_weights or d.q_weights,
+                        network=network or NetworkConfig())

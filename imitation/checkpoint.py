@@ -77,16 +77,19 @@ def load_checkpoint(path: str | os.PathLike, *, expect: LabelSpec | None = None,
     or preprocessing. Unreadable files raise :class:`DistillError` naming the file."""
     path = Path(path)
     if not path.is_file():
-        raise DistillError(f"no checkpoint at {path}", exit_code=1)
+        raise DistillError(f"no checkpoint at {path}")
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # zip, pickle or OS errors: all mean a damaged file
         raise DistillError(f"checkpoint {path} is truncated or corrupted "
-                           f"({type(exc).__name__})", exit_code=1) from None
+                           f"({type(exc).__name__})") from None
     try:
-        if payload.get("format") != FORMAT_VERSION:
-            raise DistillError(f"checkpoint {path}: format {payload.get('format')!r}, "
-                               f"this version reads {FORMAT_VERSION}", exit_code=1)
+        if not isinstance(payload, dict) or "format" not in payload:
+            raise DistillError(f"{path} is not a distill policy checkpoint (a torch file without "
+                               f"the checkpoint's format field)")
+        if payload["format"] != FORMAT_VERSION:
+            raise DistillError(f"checkpoint {path}: format {payload['format']!r}, "
+                               f"this version reads {FORMAT_VERSION}")
         spec = LabelSpec.from_json(payload["spec"])
         config = PolicyConfig.from_json(payload["policy_config"])
         num_actions = int(payload["num_actions"])
@@ -96,15 +99,13 @@ def load_checkpoint(path: str | os.PathLike, *, expect: LabelSpec | None = None,
     except DistillError:
         raise
     except Exception as exc:
-        raise DistillError(f"checkpoint {path} is corrupted ({type(exc).__name__}: {exc})",
-                           exit_code=1) from None
+        raise DistillError(f"checkpoint {path} is corrupted ({type(exc).__name__}: {exc})") from None
     if not digest_ok:
-        raise DistillError(f"checkpoint {path} is corrupted (weights do not match their checksum)",
-                           exit_code=1)
+        raise DistillError(f"checkpoint {path} is corrupted (weights do not match their checksum)")
     if expect is not None:
         reason = expect.mismatch(spec)
         if reason is not None:
-            raise DistillError(f"checkpoint {path} {reason}", exit_code=1)
+            raise DistillError(f"checkpoint {path} {reason}")
     policy = DistilledPolicy(config, num_actions, device=device)
     # Checkpoints saved before the input centring lack its two buffers: they load as the
     # uncentred network they were trained as, which a later fit (--resume) must not re-centre.
@@ -113,7 +114,6 @@ def load_checkpoint(path: str | os.PathLike, *, expect: LabelSpec | None = None,
     try:
         policy.load_state_dict(state)
     except RuntimeError as exc:
-        raise DistillError(f"checkpoint {path}: weights do not fit its network ({exc})",
-                           exit_code=1) from None
+        raise DistillError(f"checkpoint {path}: weights do not fit its network ({exc})") from None
     policy.eval()
     return Checkpoint(policy=policy, spec=spec, round=round_, path=path)

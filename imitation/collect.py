@@ -29,6 +29,7 @@ import numpy as np
 from envs.atari import AtariConfig
 from imitation.dataset import EpisodeLabels, EpisodeRecorder, EpisodeSummary, LabelDataset, LabelSpec
 from mcts.config import UCTConfig
+from mcts.episode import Episode
 
 PREPROCESSING_FIELDS = ("frame_skip", "max_pool", "screen_size", "frame_stack", "full_action_space")
 
@@ -132,29 +133,24 @@ class EpisodeOutcome:
 def play_and_label(env, obs: np.ndarray, planner, rule, learner, recorder: EpisodeRecorder,
                    rng: np.random.Generator, labels_per_episode: int | None = None,
                    on_step: Callable[[float], None] | None = None) -> EpisodeLabels:
-    """Play one episode from ``obs`` [4, 84, 84] (``env`` just reset): the planner decides
-    at every state, ``rule`` picks the executed action, ``recorder`` keeps the labels.
+    """Play one episode from ``obs`` [4, 84, 84] (``env`` just reset) through
+    :class:`mcts.episode.Episode`: the expert ``planner`` decides at every state, ``rule``
+    picks the executed action, ``recorder`` keeps the labels.
 
-    ``env`` needs ``snapshot().ale_state``, ``lives`` and gymnasium's ``step``; ``planner``
-    needs ``decide(root_state, t)``. Ends at game over, the env's truncation, or once
-    ``labels_per_episode`` labels are recorded.
+    ``env`` is a :class:`mcts.episode.PlayEnv`; ``planner`` an :class:`mcts.decision.Expert`.
+    Ends at game over, the env's truncation, or once ``labels_per_episode`` labels are
+    recorded.
     """
-    score, steps, lives_lost = 0.0, 0, 0
-    while True:
-        decision = planner.decide(env.snapshot().ale_state, steps)
-        action = rule.act(decision, obs, learner, rng)
-        recorder.add(steps, obs, decision, action)
-        lives = env.lives
-        obs, reward, terminated, truncated, info = env.step(action)
-        score += reward
-        steps += 1
-        lives_lost += int(info["lives"] < lives)
+    episode = Episode(env, obs, lambda decision, o, r: rule.act(decision, o, learner, r), rng,
+                      expert=planner)
+    for turn in episode:
+        recorder.add(turn.t, turn.obs, turn.decision, turn.action)
         if on_step is not None:
-            on_step(reward)
-        if terminated or truncated or (labels_per_episode is not None
-                                       and len(recorder) >= labels_per_episode):
-            return recorder.finish(score=score, env_steps=steps, lives_lost=lives_lost,
-                                   terminated=bool(terminated))
+            on_step(turn.reward)
+        if labels_per_episode is not None and len(recorder) >= labels_per_episode:
+            break
+    return recorder.finish(score=episode.score, env_steps=episode.steps, lives_lost=episode.lives_lost,
+                           terminated=episode.terminated)
 
 
 @contextmanager
@@ -178,8 +174,7 @@ def collect_episode(task: EpisodeTask, learner: LearnerWeights | None,
     are the same in every process."""
     from envs.atari import AtariEnv
     from envs.atari.determinism import require_exact_replay
-    from mcts.parallel import make_planner
-    from mcts.play import planning_model_factory
+    from mcts.play import uct_expert
 
     cfg = task.config
     require_exact_replay(cfg.game)
@@ -189,8 +184,7 @@ def collect_episode(task: EpisodeTask, learner: LearnerWeights | None,
         env = AtariEnv(cfg.game, cfg.env, seed=seeds.env)
         obs, _ = env.reset(seed=seeds.env)
         recorder = EpisodeRecorder(task.round, task.episode, task.seed, task.spec)
-        factory = planning_model_factory(cfg.game, cfg.env, cfg.uct, seeds.planner)
-        with make_planner(factory, cfg.uct, seeds.planner) as planner:
+        with uct_expert(cfg.game, cfg.env, cfg.uct, seeds.planner) as planner:
             return play_and_label(env, obs, planner, task.rule, policy, recorder,
                                   np.random.default_rng(seeds.acting), cfg.labels_per_episode, on_step)
 

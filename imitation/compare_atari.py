@@ -18,9 +18,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from common.errors import DistillError
+from common.errors import ConfigError
 from common.report import Column, MethodRuns, ReportSpec, SeedCurve, write_report
-from imitation.algorithms import ALGORITHMS
+from imitation.algorithms import ALGORITHMS, build_algorithm, learner_policy, settings_of
 from imitation.rounds import DistillConfig, Execution
 
 COLUMNS = (
@@ -35,52 +35,69 @@ COLUMNS = (
 
 @dataclass(frozen=True)
 class AtariCompareConfig:
-    """methods: algorithm names; seeds: one training run per method and seed.
-    labels: the label budget N of every run. template: a run's settings, with algo, seed,
-    schedules and the per-episode label cap filled in per method."""
+    """runs: one training run per method (its algorithm, schedules and policy; seeded
+    with the first seed); seeds: every run is repeated with each seed. labels: the
+    label budget N of every run."""
 
-    methods: tuple[str, ...]
+    runs: tuple[DistillConfig, ...]
     seeds: tuple[int, ...]
     labels: int
-    template: DistillConfig
+
+    @property
+    def methods(self) -> tuple[str, ...]:
+        return tuple(run.algorithm.name for run in self.runs)
 
 
 def parse_methods(text: str) -> tuple[str, ...]:
     methods = tuple(m.strip() for m in text.split(",") if m.strip())
     if not methods:
-        raise DistillError("--methods: give at least one method")
+        raise ConfigError("methods", "needs at least one method")
     unknown = [m for m in methods if m not in ALGORITHMS]
     if unknown:
-        raise DistillError(f"--methods: unknown method {unknown[0]!r}; choose from {', '.join(ALGORITHMS)}")
+        raise ConfigError("methods", f"has an unknown method {unknown[0]!r}; choose from {', '.join(ALGORITHMS)}")
     if len(set(methods)) != len(methods):
-        raise DistillError("--methods: a method is listed twice")
+        raise ConfigError("methods", "has a method listed twice")
     return methods
 
 
 def labels_per_episode(labels: int, rounds: int, episodes_per_round: int) -> int:
     per = labels // (rounds * episodes_per_round)
     if per < 1:
-        raise DistillError(f"--labels {labels} is fewer than one label per episode "
-                           f"({rounds} rounds x {episodes_per_round} episodes)")
+        raise ConfigError("labels", f"{labels} is fewer than one label per episode "
+                                    f"({rounds} rounds x {episodes_per_round} episodes)")
     return per
 
 
-def run_config(config: AtariCompareConfig, method: str, seed: int) -> DistillConfig:
-    """The training run of ``method`` with ``seed`` (defaults for the method's schedule);
-    the template's head is dagger's and plato's learner's."""
-    from distill.commands.train import DEFAULT_LAMBDA, DEFAULT_SCHEDULE
-    from imitation.policy import PolicyConfig
+def method_runs(methods: tuple[str, ...], shared: DistillConfig, settings: dict[str, Any],
+                policy_options: dict[str, Any]) -> tuple[DistillConfig, ...]:
+    """The run of each method: ``shared``'s settings (its algorithm is replaced), the
+    algorithm settings that method takes (``settings``, e.g. ``beta``; ``None``: the
+    library's default) and the policy options its head uses (``policy_options``: ``target``,
+    ``tau``, ``q_weights``; see :func:`imitation.algorithms.learner_policy`). A setting or
+    option that no method uses is a :class:`ConfigError` naming it."""
+    heads = {"target": "classification", "tau": "regression", "q_weights": "regression"}
+    algorithms = []
+    for method in methods:
+        own = settings_of(method)
+        algorithms.append(build_algorithm(method, **{k: v for k, v in settings.items() if k in own}))
+    for key, value in settings.items():
+        if value is not None and not any(key in settings_of(m) for m in methods):
+            takers = [n for n in ALGORITHMS if key in settings_of(n)]
+            raise ConfigError(key, f"is a setting of {' and '.join(takers) or 'no algorithm'}, none of "
+                                   f"which is among the methods")
+    for key, value in policy_options.items():
+        if value is not None and not any(a.head == heads[key] for a in algorithms):
+            raise ConfigError(key, f"applies to a {heads[key]} head only; no method trains one")
+    return tuple(
+        replace(shared, algorithm=a, policy=learner_policy(
+            a, network=shared.policy.network,
+            **{k: v for k, v in policy_options.items() if heads[k] == a.head}))
+        for a in algorithms)
 
-    t = config.template
-    learner = method in ("dagger", "plato") and t.policy.head == "regression"
-    head = "regression" if method == "uct-regression" or learner else "classification"
-    regression = head == "regression"
-    policy = PolicyConfig(head=head, target="action" if regression else t.policy.target,
-                          tau=t.policy.tau, q_weights=t.policy.q_weights if regression else "uniform",
-                          network=t.policy.network)
-    return replace(t, algo=method, seed=seed, policy=policy,
-                   schedule=(t.schedule or DEFAULT_SCHEDULE) if method == "dagger" else None,
-                   lambda_schedule=(t.lambda_schedule or DEFAULT_LAMBDA) if method == "plato" else None)
+
+def run_config(config: AtariCompareConfig, method: str, seed: int) -> DistillConfig:
+    """The training run of ``method`` with ``seed``."""
+    return replace(config.runs[config.methods.index(method)], seed=seed)
 
 
 def _finite_or_nan(value: Any) -> float:
@@ -117,7 +134,7 @@ def compare_atari(config: AtariCompareConfig, execution: Execution, out: Path) -
                 columns[key].append(getattr(stats, key))
             columns["wall_seconds"].append(result["wall_seconds"])
         methods.append(MethodRuns(method, curves, columns))
-    t = config.template
+    t = config.runs[0]
     spec = ReportSpec(title=f"{t.game}: distillation methods at {config.labels} labels",
                       x_label="labels", y_label="evaluation score", final_header="final score",
                       columns=COLUMNS)

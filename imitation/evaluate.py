@@ -4,7 +4,9 @@ The protocol (Mnih et al. 2015; Machado et al. 2018 for sticky actions): episode
 at 108,000 emulator frames (30 minutes), up to 30 no-op steps after reset, an
 epsilon-greedy policy with epsilon = 0.05, and optionally sticky actions (p = 0.25).
 ``random_mean`` is a uniform-random policy under the same protocol and the same episode
-seeds: fidelity = (policy - random) / (expert - random) needs both.
+seeds: fidelity = (policy - random) / (expert - random) needs both, and the expert's own
+score under the same protocol (:func:`expert_score`: the expert plays, and a uniform
+random action replaces its own with probability epsilon).
 
 Decision latency is the wall time of the policy's batch-1 forward pass and argmax at
 every step (the greedy action is computed even on exploration steps, so every step
@@ -15,13 +17,15 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, ContextManager, Iterator
 
 import numpy as np
 
 from common.errors import DistillError
 from envs.atari import AtariConfig
 from imitation.dataset import LabelSpec
+from mcts.decision import Expert
+from mcts.episode import Actor, Episode
 
 
 @dataclass(frozen=True)
@@ -87,35 +91,69 @@ def check_environment(spec: LabelSpec, env_config: AtariConfig) -> None:
     here = label_spec(spec.game, env_config)
     reason = here.mismatch(spec)
     if reason is not None:
-        raise DistillError(f"the policy {reason} as this ale-py plays it", exit_code=1)
+        raise DistillError(f"the policy {reason} as this ale-py plays it")
 
 
 Chooser = Callable[[np.ndarray, np.random.Generator], int]
 
 
-def episode_frames(game: str, env_config: AtariConfig, env_seed: int, choose: Chooser,
+def episode_frames(game: str, env_config: AtariConfig, env_seed: int, actor: Actor,
                    rng: np.random.Generator, result: EpisodeScore, render: bool = False,
-                   on_step: Callable[[float], None] | None = None) -> Iterator[np.ndarray]:
-    """Play one episode with ``choose(obs, rng) -> action``, filling ``result``; yields the
-    RGB screen [210, 160, 3] before every step when ``render`` (so a video writer can
-    consume the episode without holding it in memory)."""
+                   on_step: Callable[[float], None] | None = None,
+                   expert: Expert | None = None) -> Iterator[np.ndarray]:
+    """Play one episode (:class:`mcts.episode.Episode`) with ``actor(decision, obs, rng)``,
+    ``expert`` deciding at every state when given, filling ``result``; yields the RGB
+    screen [210, 160, 3] before every step and after the last when ``render`` (so a video
+    writer can consume the episode without holding it in memory)."""
     from envs.atari import AtariEnv
 
     env = AtariEnv(game, env_config, seed=env_seed)
     obs, _ = env.reset(seed=env_seed)
-    while True:
+    episode = Episode(env, obs, actor, rng, expert=expert)
+    if render:
+        yield env.render()
+    for turn in episode:
+        result.score, result.steps = episode.score, episode.steps
+        if on_step is not None:
+            on_step(turn.reward)
         if render:
             yield env.render()
-        obs, reward, terminated, truncated, _ = env.step(choose(obs, rng))
-        result.score += reward
-        result.steps += 1
-        if on_step is not None:
-            on_step(reward)
-        if terminated or truncated:
-            result.truncated = not terminated
-            if render:
-                yield env.render()
-            return
+    result.truncated = not episode.terminated
+
+
+def chooser_acts(choose: Chooser) -> Actor:
+    """The actor of a policy that needs no expert: ``choose(obs, rng)``."""
+    return lambda decision, obs, rng: choose(obs, rng)
+
+
+@dataclass(frozen=True)
+class EpsilonExpert:
+    """The expert under the evaluation protocol: its own action, or with probability
+    ``epsilon`` a uniform random one of ``num_actions``. Draws one uniform per step, then
+    the random action's index when it explores."""
+
+    epsilon: float
+    num_actions: int
+
+    def __call__(self, decision, obs, rng: np.random.Generator) -> int:
+        explore = rng.random() < self.epsilon
+        return int(rng.integers(self.num_actions)) if explore else int(decision.action)
+
+
+def expert_score(spec: LabelSpec, protocol: EvalProtocol, make_expert: Callable[[int], ContextManager[Expert]],
+                 seed: int, episode: int, on_step: Callable[[float], None] | None = None) -> EpisodeScore:
+    """Evaluation episode ``episode`` played by an expert under ``protocol`` (epsilon
+    included): the episode seeds of :func:`evaluate`, the expert built by
+    ``make_expert(env_seed)`` (a context manager, e.g. ``partial(mcts.play.uct_expert,
+    game, env_config, uct)``), acting by :class:`EpsilonExpert`."""
+    env_seed, acting_seed = eval_seeds(seed, episode)
+    result = EpisodeScore()
+    actor = EpsilonExpert(protocol.epsilon, spec.num_actions)
+    with make_expert(env_seed) as expert:
+        for _ in episode_frames(spec.game, protocol.env_config(spec), env_seed, actor,
+                                np.random.default_rng(acting_seed), result, on_step=on_step, expert=expert):
+            pass
+    return result
 
 
 class PolicyChooser:
@@ -156,7 +194,7 @@ def evaluate(game: str, env_config: AtariConfig, choose: Chooser, episodes: int,
         env_seed, acting_seed = eval_seeds(seed, e)
         result = EpisodeScore()
         step = (lambda r, e=e: on_step(e, r)) if on_step is not None else None
-        frames = episode_frames(game, env_config, env_seed, choose, np.random.default_rng(acting_seed),
+        frames = episode_frames(game, env_config, env_seed, chooser_acts(choose), np.random.default_rng(acting_seed),
                                 result, render=video is not None and e == 0, on_step=step)
         if video is not None and e == 0:
             write_mp4(video, frames)

@@ -14,14 +14,14 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
-from common.errors import DistillError
+from common.errors import ConfigError, DistillError
 
 
 def _ray():
     try:
         import ray
     except ImportError:
-        raise DistillError("--backend ray needs Ray: pip install 'mcts-distill[ray]'") from None
+        raise ConfigError("backend", "ray needs Ray: pip install 'mcts-distill[ray]'") from None
     return ray
 
 

@@ -15,6 +15,10 @@ Resuming (``--resume``) restarts after the last round that has both its result e
 its checkpoint: the learner of the interrupted round is reloaded from the previous
 checkpoint, so the episodes still missing are played exactly as they would have been,
 and episodes already on disk are not played again. No label is duplicated or missing.
+Before it labels anything, ``--resume`` reads every chunk whole: a bad one (truncated,
+corrupt, of another seed, round or episode) is set aside in ``labels/set-aside/``, and
+every missing episode of a completed round is labelled again, once, as an uninterrupted
+run would have labelled it (:func:`_heal_labels`); result.json's counts are those on disk.
 ``--resume`` may also change ``--rounds`` (e.g. to extend a finished run) where no round
 already played would have been played differently (:func:`check_resume`).
 """
@@ -30,11 +34,11 @@ from typing import Any
 
 import numpy as np
 
-from common.errors import DistillError
-from imitation.algorithms import Algorithm, make_algorithm
+from common.errors import ConfigError, DistillError
+from imitation.algorithms import Algorithm
 from imitation.collect import (CollectConfig, EpisodeTask, LearnerWeights, collect_episodes,
                                collection_stats, label_spec)
-from imitation.dataset import MANIFEST, LabelDataset, LabelSpec
+from imitation.dataset import MANIFEST, LabelDataset, LabelSpec, chunk_name
 from imitation.evaluate import EvalProtocol, evaluate_policy
 from imitation.policy import PolicyConfig
 from imitation.train_policy import TrainConfig
@@ -44,12 +48,13 @@ from imitation.train_policy import TrainConfig
 class DistillConfig:
     """Everything the labels and the policy depend on (compared on ``--resume``).
 
-    schedule:        DAgger's beta schedule (``indicator``, ``exponential[:P]``, ``linear``).
-    lambda_schedule: PLATO's relative lambda, ``L0[:RATIO]``: lambda_i = L0 RATIO^i.
-    epsilon:         the learner's exploration when DAgger lets it act.
+    algorithm: the distillation algorithm with its schedules and head
+               (:mod:`imitation.algorithms`, e.g. ``DAgger(beta=ExponentialBeta(0.5))``).
+    policy:    the network it trains; its head is the algorithm's
+               (:func:`imitation.algorithms.learner_policy` builds it).
     """
 
-    algo: str
+    algorithm: Algorithm
     game: str
     rounds: int
     episodes_per_round: int
@@ -58,17 +63,11 @@ class DistillConfig:
     policy: PolicyConfig
     train: TrainConfig
     eval: EvalProtocol
-    schedule: str | None = None
-    lambda_schedule: str | None = None
-    epsilon: float = 0.05
 
-    def algorithm(self) -> Algorithm:
-        from imitation.schedules import parse_beta_schedule, parse_lambda_schedule
-
-        beta = parse_beta_schedule(self.schedule, self.rounds) if self.schedule else None
-        lam = parse_lambda_schedule(self.lambda_schedule) if self.lambda_schedule else None
-        return make_algorithm(self.algo, beta=beta, lam=lam, epsilon=self.epsilon,
-                              head=self.policy.head)
+    def __post_init__(self):
+        if self.policy.head != self.algorithm.head:
+            raise ConfigError("policy.head", f"is {self.policy.head}, but {self.algorithm.name} trains a "
+                                             f"{self.algorithm.head} head")
 
 
 @dataclass(frozen=True)
@@ -106,7 +105,7 @@ def _completed_rounds(out: Path) -> list[dict]:
     try:
         rounds = json.loads(path.read_text())["rounds"]
     except (ValueError, KeyError, TypeError) as exc:
-        raise DistillError(f"{path}: unreadable ({exc}); cannot resume", exit_code=1) from None
+        raise DistillError(f"{path}: unreadable ({exc}); cannot resume") from None
     done = []
     for i, entry in enumerate(rounds):
         if entry.get("round") != i or not checkpoint_path(out, i).is_file():
@@ -116,7 +115,8 @@ def _completed_rounds(out: Path) -> list[dict]:
 
 
 def check_resume(out: Path, config: DistillConfig) -> None:
-    """Refuse to resume ``out`` with a configuration other than the one it was started with."""
+    """Refuse to resume ``out`` with a configuration other than the one it was started with,
+    or whose result.json or label manifest cannot be read or belongs to another game."""
     from common.rundir import to_jsonable
 
     path = out / "config.json"
@@ -125,15 +125,24 @@ def check_resume(out: Path, config: DistillConfig) -> None:
     try:
         before = json.loads(path.read_text())["config"]["run"]
     except (ValueError, KeyError, TypeError) as exc:
-        raise DistillError(f"{path}: unreadable ({exc}); cannot resume", exit_code=1) from None
+        raise DistillError(f"{path}: unreadable ({exc}); cannot resume") from None
     before_rounds = before.get("rounds")
     before, now = _flatten(before), _flatten(to_jsonable(config))
     changed = sorted(k for k in set(before) | set(now) if before.get(k) != now.get(k))
-    if changed == ["rounds"] and isinstance(before_rounds, int):
-        _check_new_round_count(out, config, before_rounds)
-    elif changed:
-        raise DistillError(f"--resume: {out} was started with other settings ({', '.join(changed)} "
+    if not isinstance(before_rounds, int):
+        before_rounds = None
+    others = [k for k in changed if k != "rounds" or before_rounds is None]  # --rounds may change
+    if others:
+        raise DistillError(f"--resume: {out} was started with other settings ({', '.join(others)} "
                            f"differ); resume with the same flags or choose another --out")
+    if changed:
+        _check_new_round_count(out, config, before_rounds)
+    # What the run has on disk is checked before anything is written: result.json here,
+    # the manifest against the game and preprocessing; the chunks themselves are read
+    # whole, and healed, before any labelling (_heal_labels).
+    _completed_rounds(out)
+    if (labels_dir(out) / MANIFEST).exists():
+        LabelDataset.open(labels_dir(out), expect=label_spec(config.game, config.collect.env))
 
 
 def _check_new_round_count(out: Path, config: DistillConfig, before_rounds: int) -> None:
@@ -150,10 +159,10 @@ def _check_new_round_count(out: Path, config: DistillConfig, before_rounds: int)
             raise DistillError(f"--resume --rounds {config.rounds}: {out} already holds labels of "
                                f"round {started}; pass --rounds >= {started + 1}")
     played = min(before_rounds, config.rounds)
-    old, new = replace(config, rounds=before_rounds).algorithm(), config.algorithm()
-    moved = [r for r in range(played) if old.rule(r) != new.rule(r)]
+    algorithm = config.algorithm
+    moved = [r for r in range(played) if algorithm.rule(r, before_rounds) != algorithm.rule(r, config.rounds)]
     if moved:
-        raise DistillError(f"--resume --rounds {config.rounds}: with --schedule {config.schedule} the "
+        raise DistillError(f"--resume --rounds {config.rounds}: for {algorithm.name} the "
                            f"acting rule of round {moved[0]} depends on the number of rounds, so {out} "
                            f"cannot change it; choose another --out")
 
@@ -166,6 +175,69 @@ def _flatten(tree: Any, prefix: str = "") -> dict[str, Any]:
     for key, value in tree.items():
         out.update(_flatten(value, f"{prefix}.{key}" if prefix else key))
     return out
+
+
+def _chunk_problems(dataset: LabelDataset, config: DistillConfig) -> dict[tuple[int, int], str]:
+    """Every chunk on disk read whole and checked (truncated, corrupt, labelled with
+    another seed, holding another round or episode than its name, or outside the run):
+    ``{(round, episode): what is wrong}``. Reads only."""
+    problems = {}
+    for r, e in dataset.keys():
+        if r >= config.rounds or e >= config.episodes_per_round:
+            problems[(r, e)] = (f"is not part of this run ({config.rounds} rounds of "
+                                f"{config.episodes_per_round} episodes)")
+            continue
+        reason = dataset.check(r, e, seed=config.seed)
+        if reason is not None:
+            problems[(r, e)] = reason
+    return problems
+
+
+def _heal_labels(dataset: LabelDataset, config: DistillConfig, execution: Execution, out: Path,
+                 spec: LabelSpec, completed: int) -> list[tuple[int, int]]:
+    """``--resume``, before any other labelling: check every chunk on disk, move the bad
+    ones to ``labels/set-aside/`` (kept, never read), and label every missing episode of
+    the ``completed`` rounds again, once. Returns the keys labelled again.
+
+    An episode's labels depend only on its key and on the learner of the round before,
+    which is reloaded from that round's checkpoint (round 0's is the seeded initial
+    policy), so under a reproducible budget they equal an uninterrupted run's. Chunks of
+    the interrupted round are left to the round loop (it labels what is missing)."""
+    from tqdm import tqdm
+
+    from imitation.checkpoint import load_checkpoint
+
+    for (r, e), reason in sorted(_chunk_problems(dataset, config).items()):
+        name = dataset.chunk_path(r, e)
+        aside = dataset.set_aside(r, e)
+        tqdm.write(f"--resume: label chunk {name}: {reason}; moved to {aside.parent}/, labelled again",
+                   file=sys.stderr)
+    missing = [(r, e) for r in range(completed) for e in range(config.episodes_per_round)
+               if not dataset.has(r, e)]
+    if missing:
+        tqdm.write(f"--resume: labelling {len(missing)} episode(s) of completed rounds again: "
+                   + ", ".join(chunk_name(r, e) for r, e in missing), file=sys.stderr)
+    rules = {r: config.algorithm.rule(r, config.rounds) for r in sorted({r for r, _ in missing})}
+    learners = {}   # every learner loaded before any labelling: a bad checkpoint is refused first
+    for r, rule in rules.items():
+        if rule.needs_learner:
+            policy = (load_checkpoint(checkpoint_path(out, r - 1), expect=spec, device="cpu").policy
+                      if r > 0 else _new_policy(config, spec, execution.device))
+            learners[r] = LearnerWeights.of(policy)
+    for r, rule in rules.items():
+        tasks = [EpisodeTask(config.collect, spec, rule, config.seed, r, e) for rr, e in missing if rr == r]
+        _collect(tasks, learners.get(r), dataset, execution, r, config)
+    return missing
+
+
+def _disk_counts(episodes, round: int) -> dict[str, Any]:
+    """A round's entry counts, from the chunks' summaries ``episodes`` (what is on disk)."""
+    this_round = [e for e in episodes if e.round == round]
+    so_far = [e for e in episodes if e.round <= round]
+    return {"labels_round": sum(e.labels for e in this_round),
+            "labels_total": sum(e.labels for e in so_far),
+            "emulator_frames_total": sum(e.frames for e in so_far),
+            "collection": collection_stats(this_round)}
 
 
 def _new_policy(config: DistillConfig, spec: LabelSpec, device: str):
@@ -184,9 +256,7 @@ def run_distillation(config: DistillConfig, execution: Execution, out: Path,
     from imitation.checkpoint import load_checkpoint, save_checkpoint
     from imitation.train_policy import train_policy
 
-    algorithm = config.algorithm()
-    if algorithm.head != config.policy.head:
-        raise DistillError(f"--algo {config.algo} trains a {algorithm.head} head, not {config.policy.head}")
+    algorithm = config.algorithm
     spec = label_spec(config.game, config.collect.env)
     existing = labels_dir(out).is_dir() and any(labels_dir(out).iterdir())
     if existing and not resume:
@@ -201,13 +271,18 @@ def run_distillation(config: DistillConfig, execution: Execution, out: Path,
         policy = _new_policy(config, spec, execution.device)
     if resume:
         dataset.discard_partial()
+        if _heal_labels(dataset, config, execution, out, spec, len(rounds)) and rounds:
+            episodes = dataset.episodes()   # the healed rounds' counts, as on disk
+            rounds = [{**entry, **rundir.to_jsonable(_disk_counts(episodes, entry["round"]))}
+                      for entry in rounds]
+            rundir.write_result(out, _payload(config, rounds, out, finished=False))
     train_steps = sum(r["train_steps"] for r in rounds)
     writer = SummaryWriter(str(out / "tb"))
     result: dict[str, Any] = {}
     try:
         for r in range(len(rounds), config.rounds):
             t0 = time.perf_counter()
-            rule = algorithm.rule(r)
+            rule = algorithm.rule(r, config.rounds)
             learner = LearnerWeights.of(policy) if rule.needs_learner else None
             tasks = [EpisodeTask(config.collect, spec, rule, config.seed, r, e)
                      for e in range(config.episodes_per_round) if not dataset.has(r, e)]
@@ -222,16 +297,15 @@ def run_distillation(config: DistillConfig, execution: Execution, out: Path,
             save_checkpoint(policy_path(out), policy, spec, round=r)
             score = evaluate_policy(policy, spec, config.eval, config.seed)
 
-            episodes = dataset.episodes()
-            this_round = [e for e in episodes if e.round == r]
-            stats = collection_stats(this_round)
+            counts = _disk_counts(dataset.episodes(), r)
+            stats = counts["collection"]
             new_frames = sum(o.frames for o in outcomes)
             entry = {
                 "round": r,
                 "rule": type(rule).__name__,
-                "labels_round": sum(e.labels for e in this_round),
-                "labels_total": sum(e.labels for e in episodes),
-                "emulator_frames_total": sum(e.frames for e in episodes),
+                "labels_round": counts["labels_round"],
+                "labels_total": counts["labels_total"],
+                "emulator_frames_total": counts["emulator_frames_total"],
                 "eval_mean": score.mean,
                 "eval_std": score.std,
                 "eval_scores": score.scores,
@@ -317,7 +391,7 @@ def _round_line(entry: dict) -> str:
 def _payload(config: DistillConfig, rounds: list[dict], out: Path, finished: bool) -> dict:
     last = rounds[-1] if rounds else {}
     return {
-        "algo": config.algo,
+        "algo": config.algorithm.name,
         "game": config.game,
         "finished": finished,
         "rounds": rounds,

@@ -1,9 +1,11 @@
 """Planner benchmarks: ratios measured within one run, on one core.
 
 - :func:`emulator_efficiency`: planner emulator frames per second during search over
-  the frames per second of a raw loop (restore a snapshot, then ``ALEInterface.act``
-  uniformly random actions with frame skip 4 to the same depth or a lost life, plain
-  Python, no screens), alternating decision by decision so machine noise hits both alike.
+  the frames per second of two raw loops (restore a snapshot, then uniformly random
+  actions with frame skip 4 to the same depth or a lost life, plain Python, no
+  screens): four single-frame ``ALEInterface.act`` calls per step, and one call on an
+  ALE with its own ``frame_skip`` 4 (what the planner's model does). The three
+  alternate decision by decision so machine noise hits them alike.
 - :func:`kernel_microseconds`: the Numba kernels' cost per simulation (select + backup
   on a grown tree, and expand).
 - :func:`versus_plain`: the array planner against :class:`mcts.plain_uct.PlainUCT` at
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from envs.atari import AtariEnv, AtariPlanningModel
+from envs.atari.env import new_ale
 from mcts.config import Budget, UCTConfig
 from mcts.parallel import make_planner
 from mcts.plain_uct import PlainUCT
@@ -34,27 +37,29 @@ def _trajectory_roots(game: str, n: int, seed: int, warmup: int = 60) -> list:
     roots = []
     for i in range(warmup + n):
         if i >= warmup:
-            roots.append(env.snapshot().ale_state)
+            roots.append(env.snapshot())
         _, _, terminated, truncated, _ = env.step(int(rng.integers(env.action_space.n)))
         if terminated or truncated:
             env.reset()
     return roots
 
 
-def _raw_rollouts(model: AtariPlanningModel, root, n_rollouts: int, depth: int, rng) -> int:
+def _raw_rollouts(ale, actions: list[int], root, n_rollouts: int, depth: int, rng, calls: int) -> int:
     """The raw loop: restore, then frame-skip-4 random actions to ``depth``, ending a
     rollout where the planner's would end (game over, or a lost life: the planner's
-    rollouts stop there, and the frames after a death cost differently). Returns frames."""
-    ale, actions, A = model.ale, model.action_set, model.num_actions
+    rollouts stop there, and the frames after a death cost differently). ``calls`` 4:
+    four single-frame ``act`` calls per step (``ale`` without frame skip); 1: one call
+    (``ale`` loaded with ``frame_skip`` 4). Returns frames (4 per step)."""
+    A = len(actions)
     frames = 0
     for _ in range(n_rollouts):
         ale.restoreState(root)
         lives = ale.lives()
         for a in rng.integers(A, size=depth).tolist():
             act = actions[a]
-            for _ in range(4):
+            for _ in range(calls):
                 ale.act(act)
-                frames += 1
+            frames += 4
             if ale.game_over() or ale.lives() < lives:
                 break
     return frames
@@ -62,10 +67,14 @@ def _raw_rollouts(model: AtariPlanningModel, root, n_rollouts: int, depth: int, 
 
 @dataclass
 class Efficiency:
+    """Frames per second; ``efficiency`` is planner / raw (4 calls per step),
+    ``efficiency_one_call`` planner / raw (1 call per step, ALE's frame skip)."""
     game: str
     planner_fps: float
     raw_fps: float
     efficiency: float
+    raw_one_call_fps: float
+    efficiency_one_call: float
     decisions: int
     sims_per_decision: int
     depth: int
@@ -76,20 +85,25 @@ def emulator_efficiency(game: str, decisions: int = 20, sims: int = 50, depth: i
     model = AtariPlanningModel(game)
     planner = UCTPlanner(model, UCTConfig(budget=Budget(sims=sims), max_depth=depth, reuse_tree=False), seed)
     planner.decide(roots[0], 0)   # warm the JIT cache
-    rng = np.random.default_rng(seed)
-    t_plan = t_raw = 0.0
-    f_plan = f_raw = 0
+    raw4, raw1 = new_ale(game, seed, frame_skip=1), new_ale(game, seed, frame_skip=4)
+    rng4, rng1 = np.random.default_rng(seed), np.random.default_rng(seed)  # the same actions
+    t_plan = t_raw = t_one = 0.0
+    f_plan = f_raw = f_one = 0
     for t, root in enumerate(roots):
         t0 = time.perf_counter()
         d = planner.decide(root, t)
         t1 = time.perf_counter()
-        f_raw += _raw_rollouts(model, root, sims, depth, rng)
+        f_raw += _raw_rollouts(raw4, model.action_set, root.ale_state, sims, depth, rng4, calls=4)
         t2 = time.perf_counter()
+        f_one += _raw_rollouts(raw1, model.action_set, root.ale_state, sims, depth, rng1, calls=1)
+        t3 = time.perf_counter()
         t_plan += t1 - t0
         t_raw += t2 - t1
+        t_one += t3 - t2
         f_plan += d.frames
-    planner_fps, raw_fps = f_plan / t_plan, f_raw / t_raw
-    return Efficiency(game, planner_fps, raw_fps, planner_fps / raw_fps, decisions, sims, depth)
+    planner_fps, raw_fps, one_fps = f_plan / t_plan, f_raw / t_raw, f_one / t_one
+    return Efficiency(game, planner_fps, raw_fps, planner_fps / raw_fps, one_fps, planner_fps / one_fps,
+                      decisions, sims, depth)
 
 
 @dataclass
@@ -144,12 +158,12 @@ def versus_plain(game: str, decisions: int = 15, sims: int = 100, depth: int = 2
         env.step(0)
     fast = UCTPlanner(AtariPlanningModel(game), config, seed)
     slow = PlainUCT(AtariPlanningModel(game), config, seed)
-    fast.decide(env.snapshot().ale_state, 10**6)   # warm the JIT
+    fast.decide(env.snapshot(), 10**6)   # warm the JIT
     fast.tree.n = 0
     identical = True
     t_fast = t_slow = 0.0
     for t in range(decisions):
-        root = env.snapshot().ale_state
+        root = env.snapshot()
         t0 = time.perf_counter()
         d1 = fast.decide(root, t)
         t1 = time.perf_counter()
@@ -208,7 +222,7 @@ def equal_time_scores(game: str, seconds: float, steps: int, depth: int = 30, se
         planner = planner_cls(AtariPlanningModel(game), config, seed)
         score, frames = 0.0, 0
         for t in range(steps):
-            d = planner.decide(env.snapshot().ale_state, t)
+            d = planner.decide(env.snapshot(), t)
             frames += d.frames
             _, r, terminated, truncated, _ = env.step(d.action)
             score += r

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from common.errors import DistillError
+from common.errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -23,10 +23,11 @@ class Budget:
         given = [(n, v) for n, v in (("sims", self.sims), ("frames", self.frames), ("seconds", self.seconds))
                  if v is not None]
         if len(given) != 1:
-            raise DistillError("give exactly one budget: --sims, --frames-per-decision or --seconds-per-decision")
+            raise ConfigError("budget", f"needs exactly one of sims, frames and seconds, got "
+                                        f"{', '.join(n for n, _ in given) or 'none'}")
         name, value = given[0]
         if not value > 0:
-            raise DistillError(f"the {name} budget must be positive, got {value}")
+            raise ConfigError(f"budget.{name}", f"must be > 0, got {value}")
 
     def exhausted(self, sims: int, frames: int, seconds: float) -> bool:
         """Is a search that ran ``sims`` simulations, ``frames`` frames and ``seconds``
@@ -53,6 +54,9 @@ class Budget:
         return self
 
 
+ROLLOUT_NOISE = ("independent", "common")
+
+
 @dataclass(frozen=True)
 class UCTConfig:
     """UCT (Kocsis & Szepesvari 2006) with the defaults of Guo et al.'s atari_uct code.
@@ -70,6 +74,13 @@ class UCTConfig:
     life_loss_penalty: subtracted from a simulated step's reward when it loses a life
                   (0 in atari_uct; Bandres et al. 2018 penalise it). Applied by the
                   planning model, see :class:`envs.atari.PlanningConfig`.
+    rollout_noise: "independent" (atari_uct: every rollout draws its own random
+                  actions) or "common": common random numbers for sibling rollouts, so
+                  the k-th simulation of a decision below each root action replays the
+                  same random numbers (its rollout actions and its choice among untried
+                  actions below the root). Comparisons between root actions are then
+                  paired: where an action only shifts the return by a constant, the root
+                  Q differences are exactly that constant. See :class:`mcts.uct.CommonRollouts`.
 
     Rollouts are uniformly random, leaves are valued 0 past the depth limit, and
     untried actions are expanded before any UCB choice (in a uniformly random order).
@@ -85,19 +96,18 @@ class UCTConfig:
     node_cap: int = 50_000
     root_workers: int = 1
     life_loss_penalty: float = 0.0
+    rollout_noise: str = "independent"
 
     def __post_init__(self):
-        if self.max_depth <= 0:
-            raise DistillError(f"--depth must be positive, got {self.max_depth}")
-        if self.exploration < 0:
-            raise DistillError(f"exploration must be >= 0, got {self.exploration}")
-        if not 0.0 < self.gamma <= 1.0:
-            raise DistillError(f"gamma must be in (0, 1], got {self.gamma}")
+        for name, ok, rule in (("max_depth", self.max_depth >= 1, ">= 1"),
+                               ("exploration", self.exploration >= 0, ">= 0"),
+                               ("gamma", 0.0 < self.gamma <= 1.0, "in (0, 1]"),
+                               ("node_cap", self.node_cap >= 2, ">= 2"),
+                               ("root_workers", self.root_workers >= 1, ">= 1"),
+                               ("life_loss_penalty", self.life_loss_penalty >= 0, ">= 0")):
+            if not ok:
+                raise ConfigError(name, f"must be {rule}, got {getattr(self, name)}")
         if self.final_action not in ("mean", "visits"):
-            raise DistillError(f"final_action must be 'mean' or 'visits', got {self.final_action!r}")
-        if self.node_cap < 2:
-            raise DistillError(f"node_cap must be >= 2, got {self.node_cap}")
-        if self.life_loss_penalty < 0:
-            raise DistillError(f"--life-loss-penalty must be >= 0, got {self.life_loss_penalty}")
-        if self.root_workers <= 0:
-            raise DistillError(f"--root-workers must be positive, got {self.root_workers}")
+            raise ConfigError("final_action", f"must be 'mean' or 'visits', got {self.final_action!r}")
+        if self.rollout_noise not in ROLLOUT_NOISE:
+            raise ConfigError("rollout_noise", f"must be 'independent' or 'common', got {self.rollout_noise!r}")

@@ -22,6 +22,10 @@ class Model(Protocol):
     def restore_state(self, state: Any) -> None:
         """Make ``state`` the current state."""
 
+    def root_state(self, real: Any) -> Any:
+        """The state to search from at a real environment's state ``real`` (on Atari its
+        :class:`envs.atari.AtariSnapshot`; one of another game is refused)."""
+
     def step(self, action: int) -> tuple[float, bool]:
         """Advance one agent step. Returns (reward as the planner sees it, terminal)."""
 

@@ -65,6 +65,10 @@ class RootParallelPlanner:
             conn.send(("advance", action))
         return Decision(action, q, visits, frames, skipped)
 
+    def footprint(self) -> None:
+        """Not measured: the trees live in the worker processes."""
+        return None
+
     def close(self) -> None:
         seconds = []
         for conn in self._conns:

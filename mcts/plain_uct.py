@@ -3,7 +3,8 @@
 The reference the benchmarks compare the array planner against, at equal budget. It
 follows :mod:`mcts.uct` choice for choice and draws the same random numbers in the same
 order, so with the same seed both choose identical actions: a strong test of the
-kernels. It supports the options of :class:`mcts.config.UCTConfig` except root workers.
+kernels. It supports the options of :class:`mcts.config.UCTConfig` except root workers
+and common rollout noise (it is the reference for the default, independent rollouts).
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import time
 
 import numpy as np
 
+from common.errors import ConfigError
 from mcts.config import UCTConfig
 from mcts.decision import Decision
 from mcts.model import Model
@@ -34,6 +36,9 @@ class Node:
 
 class PlainUCT:
     def __init__(self, model: Model, config: UCTConfig, seed: int = 0):
+        if config.rollout_noise != "independent":
+            raise ConfigError("rollout_noise", f"the plain-Python reference has only independent rollouts, "
+                                               f"got {config.rollout_noise!r}")
         self.model = model
         self.config = config
         self.seed = seed
@@ -41,8 +46,9 @@ class PlainUCT:
         self.size = 0
         self.search_seconds = 0.0
 
-    def decide(self, root_state, t: int) -> Decision:
+    def decide(self, root, t: int) -> Decision:
         cfg, model = self.config, self.model
+        root_state = model.root_state(root)
         A = model.num_actions
         rng = decision_rng(self.seed, t, 0)
         t0 = time.perf_counter()
@@ -91,6 +97,10 @@ class PlainUCT:
             self.size = self._count(child)
         self.root = child
         return Decision(action, q, visits, frames, skipped)
+
+    def footprint(self) -> None:
+        """Not measured: the nodes are Python objects."""
+        return None
 
     def _count(self, node: Node) -> int:
         return 1 + sum(self._count(c) for c in node.children if c is not None)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import functools
 import resource
-import time
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -11,6 +10,7 @@ from typing import Callable
 from envs.atari import AtariConfig, AtariEnv, AtariPlanningModel, PlanningConfig
 from envs.atari.determinism import require_exact_replay
 from mcts.config import UCTConfig
+from mcts.episode import Episode, expert_acts
 from mcts.parallel import make_planner
 
 
@@ -51,36 +51,42 @@ def planning_model_factory(game: str, env_config: AtariConfig, uct: UCTConfig,
     return functools.partial(AtariPlanningModel, game, config, seed)
 
 
+def uct_expert(game: str, env_config: AtariConfig, uct: UCTConfig, seed: int):
+    """The UCT expert for ``game`` played under ``env_config`` (its frame skip and action
+    set), seeded by ``seed``: a planner (root-parallel when ``uct.root_workers > 1``) to use
+    as a context manager. ``functools.partial(uct_expert, game, env_config, uct)`` is a
+    picklable expert maker of the seed."""
+    return make_planner(planning_model_factory(game, env_config, uct, seed), uct, seed)
+
+
 def play_episode(spec: PlanEpisode, on_step: Callable[[float], None] | None = None) -> EpisodeResult:
     """Play one episode; ``on_step(reward)`` is called after every real step."""
     require_exact_replay(spec.game)
     env = AtariEnv(spec.game, spec.env, seed=spec.seed)
-    env.reset(seed=spec.seed)
+    obs, _ = env.reset(seed=spec.seed)
     result = EpisodeResult(0.0, 0, False, 0, 0.0, 0, 0, 0)
-    factory = planning_model_factory(spec.game, spec.env, spec.uct, spec.seed)
-    with make_planner(factory, spec.uct, spec.seed) as planner:
-        while True:
+    with uct_expert(spec.game, spec.env, spec.uct, spec.seed) as planner:
+        episode = Episode(env, obs, expert_acts, expert=planner)
+        if spec.video:
+            result.frames_rgb.append(env.render())
+        for turn in episode:
+            result.search_seconds += turn.seconds
+            result.emulator_frames += turn.decision.frames
+            result.decisions += 1
+            result.skipped += turn.decision.skipped
+            footprint = planner.footprint()
+            if footprint is not None:
+                result.max_tree_nodes = max(result.max_tree_nodes, footprint.nodes)
+                result.bytes_per_node = footprint.bytes_per_node
+            if on_step:
+                on_step(turn.reward)
+            if turn.last or (spec.max_steps is not None and episode.steps >= spec.max_steps):
+                break
             if spec.video:
                 result.frames_rgb.append(env.render())
-            t0 = time.perf_counter()
-            decision = planner.decide(env.snapshot().ale_state, result.steps)
-            result.search_seconds += time.perf_counter() - t0
-            result.emulator_frames += decision.frames
-            result.decisions += 1
-            result.skipped += decision.skipped
-            if hasattr(planner, "tree"):
-                result.max_tree_nodes = max(result.max_tree_nodes, planner.tree.n)
-                result.bytes_per_node = planner.bytes_per_node()
-            lives = env.lives
-            _, reward, terminated, truncated, info = env.step(decision.action)
-            result.score += reward
-            result.steps += 1
-            result.lives_lost += info["lives"] < lives
-            if on_step:
-                on_step(reward)
-            if terminated or truncated or (spec.max_steps is not None and result.steps >= spec.max_steps):
-                result.truncated = not terminated
-                return result
+    result.score, result.steps, result.lives_lost = episode.score, episode.steps, episode.lives_lost
+    result.truncated = not episode.terminated
+    return result
 
 
 def peak_rss_mb() -> float:

@@ -107,6 +107,14 @@ def backup(parent, reward, visits, value_sum, leaf, root, G, gamma):
 
 
 @njit(cache=True)
+def root_branch(parent, node, root):
+    """The child of ``root`` on the path from ``root`` down to ``node`` (``node != root``)."""
+    while parent[node] != root:
+        node = parent[node]
+    return node
+
+
+@njit(cache=True)
 def subtree_order(children, root, n):
     """Old indices of the subtree under ``root`` in breadth-first order: [m] int64."""
     order = np.empty(n, dtype=np.int64)

@@ -9,6 +9,12 @@ Random numbers, per simulation and in this order: one uniform ``u`` for the untr
 action's choice, then the rollout's actions, ``rng.integers(A, size=max_depth - d)``
 (drawn whole even when the rollout ends early). :mod:`mcts.plain_uct` follows the same
 sequence, which is how the kernels are tested against plain Python.
+
+With ``rollout_noise="common"`` (:class:`CommonRollouts`) the uniform ``u`` still comes
+from the decision's generator, but only chooses among the root's untried actions; below
+the root, the k-th simulation of the decision through each root action takes its
+untried-action choice and its rollout actions from row k of a table of its own. The
+plain-Python reference does not implement this option.
 """
 from __future__ import annotations
 
@@ -18,9 +24,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from mcts.config import UCTConfig
-from mcts.decision import Decision
+from mcts.decision import Decision, Footprint
 from mcts.model import Model
-from mcts.tree import Tree
+from mcts.tree import Tree, root_branch
 
 
 @dataclass
@@ -35,11 +41,43 @@ class RootStats:
 
 
 TIE_BREAK_STREAM = 2**32 - 1   # the final choice's own stream, apart from every worker's
+COMMON_STREAM = 2**32 - 2      # the common rollout numbers' stream (with the worker's index)
 
 
 def decision_rng(seed: int, decision: int, worker: int = 0) -> np.random.Generator:
     """The generator for one worker's search at one decision: independent of scheduling."""
     return np.random.default_rng([seed, decision, worker])
+
+
+class CommonRollouts:
+    """Common random numbers for sibling rollouts: one decision's table of paired streams.
+
+    Row k holds ``u[k]`` (a uniform in [0, 1)) and ``actions[k]`` [max_depth] (uniformly
+    random action indices). The k-th simulation of the decision below root action b
+    (``count[b]`` [A] counts them) chooses among untried actions below the root with
+    ``u[k]`` and rolls out ``actions[k][:length]``, whatever b is, so the estimates of the
+    root actions are paired, the variance reduction of common random numbers (as in
+    PEGASUS, Ng & Jordan 2000, which fixes the random numbers to compare policies). Rows
+    come from ``np.random.default_rng([seed, t, worker, COMMON_STREAM])`` in blocks, in
+    order, so row k is the same however many rows a search uses.
+    """
+
+    BLOCK = 64
+
+    def __init__(self, seed: int, t: int, worker: int, num_actions: int, max_depth: int):
+        self._rng = np.random.default_rng([seed, t, worker, COMMON_STREAM])
+        self._A, self._depth = num_actions, max_depth
+        self._u: list[np.ndarray] = []         # blocks of [BLOCK] float64
+        self._actions: list[np.ndarray] = []   # blocks of [BLOCK, max_depth] int64
+        self.count = np.zeros(num_actions, np.int64)
+
+    def row(self, k: int) -> tuple[float, np.ndarray]:
+        """(u, actions [max_depth]) of row k."""
+        block, i = divmod(k, self.BLOCK)
+        while len(self._u) <= block:
+            self._u.append(self._rng.random(self.BLOCK))
+            self._actions.append(self._rng.integers(self._A, size=(self.BLOCK, self._depth)))
+        return float(self._u[block][i]), self._actions[block][i]
 
 
 def choose(visits: np.ndarray, value_sum: np.ndarray, final_action: str,
@@ -64,7 +102,8 @@ def choose(visits: np.ndarray, value_sum: np.ndarray, final_action: str,
 class UCTPlanner:
     """A single-process UCT search that keeps its tree between decisions.
 
-    ``decide(root_state, t)`` searches from ``root_state`` (an emulator snapshot) with
+    ``decide(root, t)`` searches from the real state ``root`` (on Atari the environment's
+    :class:`envs.atari.AtariSnapshot`, checked by ``model.root_state``) with
     the generator ``decision_rng(seed, t, worker)`` and re-roots the tree under the
     chosen action, so the next decision reuses that subtree when the real next state
     is the one the tree predicted (same state key).
@@ -79,8 +118,8 @@ class UCTPlanner:
         self.tree = Tree(model.num_actions, model.key_size, config.node_cap)
         self.search_seconds = 0.0
 
-    def decide(self, root_state, t: int) -> Decision:
-        stats = self.search(root_state, t)
+    def decide(self, root, t: int) -> Decision:
+        stats = self.search(root, t)
         action, q = choose(stats.visits, stats.value_sum, self.config.final_action, self.seed, t)
         self.advance(action)
         return Decision(action, q, stats.visits, stats.frames, stats.skipped)
@@ -93,8 +132,10 @@ class UCTPlanner:
             self.tree.n = 0
 
     # -- the search ---------------------------------------------------------------------
-    def search(self, root_state, t: int) -> RootStats:
+    def search(self, root, t: int) -> RootStats:
+        """Search from the real state ``root`` (:meth:`mcts.model.Model.root_state`)."""
         cfg, model, tree = self.config, self.model, self.tree
+        root_state = model.root_state(root)
         rng = decision_rng(self.seed, t, self.worker)
         t0 = time.perf_counter()
         frames0 = model.frames
@@ -110,45 +151,74 @@ class UCTPlanner:
             A = model.num_actions
             return RootStats(np.zeros(A, np.int64), np.zeros(A), model.frames - frames0, 0, True)
 
+        common = (CommonRollouts(self.seed, t, self.worker, model.num_actions, cfg.max_depth)
+                  if cfg.rollout_noise == "common" else None)
         budget = self.budget
         sims = 0
         while True:
             if budget.exhausted(sims, model.frames - frames0, time.perf_counter() - t0):
                 break
-            self._simulate(rng)
+            self._simulate(rng, common)
             sims += 1
         visits, value_sum = tree.root_stats()
         self.search_seconds += time.perf_counter() - t0
         return RootStats(visits, value_sum, model.frames - frames0, sims, False)
 
-    def _simulate(self, rng: np.random.Generator) -> None:
+    def _simulate(self, rng: np.random.Generator, common: CommonRollouts | None = None) -> None:
         cfg, model, tree = self.config, self.model, self.tree
         u = rng.random()
         node, a, depth = tree.select(cfg.max_depth, cfg.exploration, u)
+        if common is None:
+            def draw(n: int) -> np.ndarray:
+                return rng.integers(model.num_actions, size=n)
+        else:
+            node, a, depth, row = self._pair(common, node, a, depth)
+
+            def draw(n: int) -> np.ndarray:
+                return row[:n]
         if a >= 0:
             model.restore_state(tree.states[node])
             r, done = model.step(a)
             depth += 1
             if tree.full:   # no room: simulate through the edge without storing it
-                G = r + cfg.gamma * (0.0 if done else self._rollout(rng, cfg.max_depth - depth))
+                G = r + cfg.gamma * (0.0 if done else self._rollout(draw, cfg.max_depth - depth))
                 tree.backup(node, G, cfg.gamma)
                 return
             node = tree.add(node, a, r, done, model.clone_state(), model.state_key())
-            G = 0.0 if done else self._rollout(rng, cfg.max_depth - depth)
+            G = 0.0 if done else self._rollout(draw, cfg.max_depth - depth)
         elif node != 0 and tree.terminal[node]:
             G = 0.0
         else:
             model.restore_state(tree.states[node])
-            G = self._rollout(rng, cfg.max_depth - depth)
+            G = self._rollout(draw, cfg.max_depth - depth)
         tree.backup(node, G, cfg.gamma)
 
-    def _rollout(self, rng: np.random.Generator, length: int) -> float:
-        """Discounted return of ``length`` uniformly random steps from the current state."""
+    def _pair(self, common: CommonRollouts, node: int, a: int,
+              depth: int) -> tuple[int, int, int, np.ndarray]:
+        """The selection (node, a, depth) redone with the common row of the root action b
+        the simulation goes through (its ``count[b]``-th this decision), and that row's
+        rollout actions [max_depth]. ``u`` chose only where the choice was the root's:
+        expanding a root action, or rolling out from an unvisited root child."""
+        tree, cfg = self.tree, self.config
+        top = a if node == 0 else -1
+        if top < 0:
+            child = root_branch(tree.parent, node, 0)
+            top = int(tree.action[child])
+        k = int(common.count[top])
+        common.count[top] += 1
+        u, row = common.row(k)
+        if node != 0 and tree.visits[child] > 0:   # UCB chose the root action: redo below it
+            node, a, depth = tree.select(cfg.max_depth, cfg.exploration, u)
+        return node, a, depth, row
+
+    def _rollout(self, draw, length: int) -> float:
+        """Discounted return of ``length`` uniformly random steps from the current state;
+        ``draw(n)`` gives the n actions [n]."""
         if length <= 0:
             return 0.0
         step, gamma = self.model.step, self.config.gamma
         G, discount = 0.0, 1.0
-        for a in rng.integers(self.model.num_actions, size=length).tolist():
+        for a in draw(length).tolist():
             r, done = step(a)
             G += discount * r
             discount *= gamma
@@ -175,3 +245,6 @@ class UCTPlanner:
     def bytes_per_node(self) -> int:
         """Tree arrays plus one snapshot: what each kept node costs."""
         return self.tree.nbytes_arrays_per_node() + self.model.state_nbytes
+
+    def footprint(self) -> Footprint:
+        return Footprint(self.tree.n, self.bytes_per_node())

@@ -47,7 +47,7 @@ evaluation protocol beside a random policy's; with the run's expert scores cache
 ``tracker``: can the learner learn Pong at all from labels that are consistent? A
 teacher that reads the ball's and its paddle's heights from the console RAM (addresses
 54 and 51, as annotated by Anand et al. 2019, "Unsupervised State Representation
-Learning in Atari") labels up, down or stay; it acts on its label with probability 0.7,
+Learning in Atari"; :class:`imitation.tracker.RamTracker`) labels up, down or stay; it acts on its label with probability 0.7,
 else at random, so the states spread. The same labels are fitted twice with ``train``'s
 defaults, with the input centring and explicitly without it, and each policy plays. It
 tests the learning pipeline, not the planner: the tracker is not the expert.
@@ -58,14 +58,15 @@ the planner's, the fraction of states where every root Q ties (nothing rewarded 
 the search depth: the label says nothing), and the mean spread max_a Q - min_a Q and
 visits per action over the other states.
 
-Each writes ``--out/<what>.json`` and prints a summary.
+Each writes ``--out/<what>.json`` and prints a summary. The measures are the package's
+(:mod:`imitation.metrics`: fidelity, agreement, label consistency, the expert's score
+under the protocol; :mod:`imitation.tracker`), and every episode is played by the one
+loop, :class:`mcts.episode.Episode`: this script only reads run folders and drives them.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -85,7 +86,7 @@ def run_config(run: Path):
         data = json.loads(path.read_text())["config"]["run"]
         collect = data["collect"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise DistillError(f"{path}: not a `distill train` run folder ({exc})", exit_code=1) from None
+        raise DistillError(f"{path}: not a `distill train` run folder ({exc})") from None
     uct = dict(collect["uct"])
     uct["budget"] = Budget(**uct["budget"])
     return CollectConfig(collect["game"], AtariConfig(**collect["env"]), UCTConfig(**uct),
@@ -104,8 +105,8 @@ def latency(args) -> dict:
     import torch
 
     from envs.atari import AtariEnv
-    from mcts.parallel import make_planner
-    from mcts.play import planning_model_factory
+    from mcts.episode import Episode, expert_acts
+    from mcts.play import uct_expert
 
     torch.set_num_threads(1)
     collect, _ = run_config(args.run)
@@ -113,19 +114,17 @@ def latency(args) -> dict:
     env = AtariEnv(collect.game, collect.env, seed=args.seed)
     obs, _ = env.reset(seed=args.seed)
     planner_s, policy_ms = [], []
-    factory = planning_model_factory(collect.game, collect.env, collect.uct, args.seed)
-    with make_planner(factory, collect.uct, args.seed) as planner:
-        for t in range(args.decisions):
-            t0 = time.perf_counter()
-            decision = planner.decide(env.snapshot().ale_state, t)
-            planner_s.append(time.perf_counter() - t0)
-            for _ in range(args.repeats):
-                t0 = time.perf_counter()
-                ckpt.policy.greedy(obs)
-                policy_ms.append((time.perf_counter() - t0) * 1e3)
-            obs, _, terminated, truncated, _ = env.step(decision.action)
-            if terminated or truncated:
-                obs, _ = env.reset()
+    with uct_expert(collect.game, collect.env, collect.uct, args.seed) as planner:
+        while len(planner_s) < args.decisions:   # episodes after the first: reset unseeded
+            obs = obs if not planner_s else env.reset()[0]
+            for turn in Episode(env, obs, expert_acts, expert=planner):
+                planner_s.append(turn.seconds)
+                for _ in range(args.repeats):
+                    t0 = time.perf_counter()
+                    ckpt.policy.greedy(turn.obs)
+                    policy_ms.append((time.perf_counter() - t0) * 1e3)
+                if len(planner_s) >= args.decisions:
+                    break
     p50 = float(np.percentile(policy_ms, 50))
     result = {"game": collect.game, "expert": collect.uct, "decisions": args.decisions,
               "planner_seconds_per_decision": float(np.mean(planner_s)),
@@ -138,44 +137,6 @@ def latency(args) -> dict:
 
 
 # -- fidelity -----------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class ExpertEpisode:
-    collect: object        # CollectConfig: game and expert
-    protocol: object       # EvalProtocol
-    spec: object           # the policy's LabelSpec: the same preprocessing
-    seed: int
-    episode: int
-
-
-def expert_episode(task: ExpertEpisode) -> float:
-    """One episode of the planner under the evaluation protocol (epsilon included)."""
-    from common.workers import report
-    from envs.atari import AtariEnv
-    from imitation.evaluate import eval_seeds
-    from mcts.parallel import make_planner
-    from mcts.play import planning_model_factory
-
-    env_config = task.protocol.env_config(task.spec)
-    env_seed, acting_seed = eval_seeds(task.seed, task.episode)
-    rng = np.random.default_rng(acting_seed)
-    env = AtariEnv(task.collect.game, env_config, seed=env_seed)
-    obs, _ = env.reset(seed=env_seed)
-    score, t = 0.0, 0
-    factory = planning_model_factory(task.collect.game, env_config, task.collect.uct, env_seed)
-    with make_planner(factory, task.collect.uct, env_seed) as planner:
-        while True:
-            explore = rng.random() < task.protocol.epsilon
-            action = planner.decide(env.snapshot().ale_state, t).action
-            if explore:
-                action = int(rng.integers(len(env.action_set)))
-            _, reward, terminated, truncated, _ = env.step(action)
-            score += reward
-            t += 1
-            report(task.episode, reward)
-            if terminated or truncated:
-                return score
-
 
 def _protocol(args, collect):
     """The evaluation protocol of ``args``, capped as the run's collection was by default."""
@@ -206,10 +167,13 @@ def cached_expert_scores(run: Path, key: dict) -> list[float]:
 def play_expert(run: Path, collect, protocol, seed: int, episodes: int, workers: int) -> list[float]:
     """``episodes`` expert scores under ``protocol``: those cached in ``run/expert_scores.json``
     for the same expert, protocol and seed, then new ones (added to the cache)."""
+    from functools import partial
+
     from tqdm import tqdm
 
-    from common.workers import run_tasks
     from imitation.collect import label_spec
+    from imitation.metrics import expert_scores
+    from mcts.play import uct_expert
 
     cache = run / "expert_scores.json"
     key = _expert_key(collect, protocol, seed)
@@ -217,9 +181,10 @@ def play_expert(run: Path, collect, protocol, seed: int, episodes: int, workers:
     missing = range(len(scores), episodes)
     if len(missing):
         spec = label_spec(collect.game, collect.env)
-        tasks = [ExpertEpisode(collect, protocol, spec, seed, e) for e in missing]
+        make_expert = partial(uct_expert, collect.game, protocol.env_config(spec), collect.uct)
         bar = tqdm(desc="expert", unit="step", disable=None)
-        scores += run_tasks(expert_episode, tasks, workers, on_event=lambda e, r: bar.update(1))
+        scores += expert_scores(spec, protocol, make_expert, seed, missing, workers=workers,
+                                on_event=lambda e, r: bar.update(1))
         bar.close()
         write_json(cache, {"key": key, "scores": scores, "mean": float(np.mean(scores))})
     return scores[:episodes]
@@ -237,6 +202,7 @@ def expert(args) -> dict:
 
 def fidelity(args) -> dict:
     from imitation.evaluate import evaluate_policy, evaluate_random
+    from imitation.metrics import fidelity as fidelity_of
 
     collect, data = run_config(args.run)
     ckpt = load(args.run)
@@ -246,96 +212,64 @@ def fidelity(args) -> dict:
     print(f"policy {policy.mean:.2f} ± {policy.std:.2f}, random {random.mean:.2f}; expert episodes...")
     experts = play_expert(args.run, collect, protocol, args.seed, args.expert_episodes, args.workers)
     expert_mean = float(np.mean(experts))
-    value = ((policy.mean - random.mean) / (expert_mean - random.mean)
-             if expert_mean != random.mean else float("nan"))
+    value = fidelity_of(policy.mean, expert_mean, random.mean)
     result = {"game": collect.game, "fidelity": value, "policy_mean": policy.mean, "policy_std": policy.std,
               "policy_scores": policy.scores, "random_mean": random.mean, "random_scores": random.scores,
               "expert_mean": expert_mean, "expert_scores": experts, "expert": collect.uct,
-              "protocol": protocol, "labels_total": _labels_total(args.run), "algo": data["algo"],
+              "protocol": protocol, "labels_total": _labels_total(args.run), "algo": _algo_name(data),
               "rounds": data["rounds"]}
     print(f"{collect.game}: fidelity {value:.3f} = ({policy.mean:.2f} - {random.mean:.2f}) / "
-          f"({expert_mean:.2f} - {random.mean:.2f}) at {result['labels_total']} labels ({data['algo']})")
+          f"({expert_mean:.2f} - {random.mean:.2f}) at {result['labels_total']} labels ({result['algo']})")
     return result
 
 
 def self_agreement(args) -> dict:
-    from envs.atari import AtariEnv
-    from imitation.policy import best_actions
-    from mcts.parallel import make_planner
-    from mcts.play import planning_model_factory
-
     from dataclasses import replace
 
+    from envs.atari import AtariEnv
+    from imitation.metrics import agreement
     from mcts.config import Budget
+    from mcts.episode import Episode, expert_acts
+    from mcts.play import uct_expert
 
     collect, _ = run_config(args.run)
     if args.frames_per_decision is not None:   # the same expert at another budget
         collect = replace(collect, uct=replace(collect.uct, budget=Budget(frames=args.frames_per_decision)))
     env = AtariEnv(collect.game, collect.env, seed=args.seed)
-    env.reset(seed=args.seed)
-    make = [planning_model_factory(collect.game, collect.env, collect.uct, args.seed + k) for k in (0, 1)]
-    agree = informative = decisions = 0
-    with make_planner(make[0], collect.uct, args.seed) as first, \
-            make_planner(make[1], collect.uct, args.seed + 1) as second:
-        for t in range(args.steps):
-            state = env.snapshot().ale_state
-            a, b = first.decide(state, t), second.decide(state, t)
-            if not (a.skipped or b.skipped):
-                decisions += 1
-                best = best_actions(a.q[None], np.array([a.action]))[0]
-                if not best.all():
-                    informative += 1
-                    agree += int(best[b.action])
-            _, _, terminated, truncated, _ = env.step(a.action)
-            if terminated or truncated:
+    obs, _ = env.reset(seed=args.seed)
+    q, first, second = [], [], []
+    with uct_expert(collect.game, collect.env, collect.uct, args.seed) as one, \
+            uct_expert(collect.game, collect.env, collect.uct, args.seed + 1) as other:
+        for turn in Episode(env, obs, expert_acts, expert=one):   # the first plays, both decide
+            b = other.decide(turn.state, turn.t)
+            if not (turn.decision.skipped or b.skipped):
+                q.append(turn.decision.q)
+                first.append(turn.decision.action)
+                second.append(b.action)
+            if turn.t + 1 >= args.steps:
                 break
-    value = agree / informative if informative else float("nan")
-    print(f"{collect.game}: the planner agrees with itself (another seed) on {value:.3f} of the "
+    q = np.stack(q) if q else np.zeros((0, len(env.action_set)))
+    result = agreement(q, np.array(first, np.int64), np.array(second, np.int64))
+    decisions, informative = result.states, result.informative
+    print(f"{collect.game}: the planner agrees with itself (another seed) on {result.value:.3f} of the "
           f"{informative} states where it preferred something ({decisions} decisions, "
           f"{informative / max(decisions, 1):.2f} of them informative)")
-    return {"game": collect.game, "self_agreement": value, "agreeing": agree, "informative": informative,
-            "decisions": decisions, "expert": collect.uct, "seed": args.seed}
-
-
-# ALE action -> its joystick direction (the action without the fire button):
-# NOOP FIRE UP RIGHT LEFT DOWN UPRIGHT UPLEFT DOWNRIGHT DOWNLEFT, then the *FIRE variants.
-_JOYSTICK = np.array([0, 0, 2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5, 6, 7, 8, 9])
-
-
-@dataclass(frozen=True)
-class BudgetProbe:
-    game: str
-    env: object            # AtariConfig
-    uct: object            # UCTConfig (its budget replaced per probe)
-    state: object          # the root's emulator state
-    index: int             # the state's index (the decision number of both searches)
-    seed: int
-
-
-def probe_budget(task: BudgetProbe) -> tuple[np.ndarray, int, int]:
-    """(q [A], first action, second action) of two fresh planners at one state."""
-    from mcts.play import planning_model_factory
-    from mcts.uct import UCTPlanner
-
-    decisions = []
-    for k in (1, 2):
-        model = planning_model_factory(task.game, task.env, task.uct, task.seed + k)()
-        decisions.append(UCTPlanner(model, task.uct, task.seed + k).decide(task.state, task.index))
-    return decisions[0].q, decisions[0].action, decisions[1].action
+    return {"game": collect.game, "self_agreement": result.value, "agreeing": result.agreeing,
+            "informative": informative, "decisions": decisions, "expert": collect.uct, "seed": args.seed}
 
 
 def label_budget(args) -> dict:
     from dataclasses import replace
+    from functools import partial
 
     from tqdm import tqdm
 
-    from common.workers import run_tasks
     from envs.atari import AtariConfig, AtariEnv
     from envs.atari.names import canonical_game
-    from imitation.policy import best_actions
+    from imitation.metrics import label_consistency
     from mcts.config import Budget, UCTConfig
-    from mcts.parallel import make_planner
-    from mcts.play import planning_model_factory
+    from mcts.episode import Episode, expert_acts
+    from mcts.play import uct_expert
 
     game = canonical_game(args.game)
     env_config = AtariConfig()
@@ -343,47 +277,28 @@ def label_budget(args) -> dict:
                     exploration=args.exploration, final_action=args.final_action,
                     life_loss_penalty=args.life_loss_penalty)
     env = AtariEnv(game, env_config, seed=args.seed)
-    env.reset(seed=args.seed)
-    states, t = [], 0
-    with make_planner(planning_model_factory(game, env_config, uct, args.seed), uct, args.seed) as planner:
+    obs, _ = env.reset(seed=args.seed)
+    states = []
+    with uct_expert(game, env_config, uct, args.seed) as planner:
         with tqdm(total=args.states, desc="sampling states", disable=None) as bar:
-            while len(states) < args.states:
-                state = env.snapshot().ale_state
-                decision = planner.decide(state, t)
-                if not decision.skipped and t % args.stride == 0:
-                    states.append(state)
+            for turn in Episode(env, obs, expert_acts, expert=planner):
+                if not turn.decision.skipped and turn.t % args.stride == 0:
+                    states.append(turn.state)
                     bar.update(1)
-                _, _, terminated, truncated, _ = env.step(decision.action)
-                t += 1
-                if terminated or truncated:
+                if len(states) >= args.states:
                     break
     rows = []
     for frames in args.frames:
         probe_uct = replace(uct, budget=Budget(frames=frames), reuse_tree=False)
-        tasks = [BudgetProbe(game, env_config, probe_uct, s, i, args.seed) for i, s in enumerate(states)]
-        bar = tqdm(total=len(tasks), desc=f"{frames} frames", disable=None)
-        out = run_tasks(probe_budget, tasks, args.workers, on_result=lambda i, r: bar.update(1))
+        first, second = (partial(uct_expert, game, env_config, probe_uct, args.seed + k) for k in (1, 2))
+        bar = tqdm(total=len(states), desc=f"{frames} frames", disable=None)
+        c = label_consistency(states, first, second, env.action_set, workers=args.workers,
+                              on_result=lambda i, r: bar.update(1))
         bar.close()
-        q = np.stack([o[0] for o in out])
-        first = np.array([o[1] for o in out])
-        second = np.array([o[2] for o in out])
-        best = best_actions(q, first).astype(bool)
-        useful = ~best.all(axis=-1)
-        agree = best[np.arange(len(second)), second][useful]
-        chance = best[useful].mean(axis=-1)
-        # The same up to the fire button: does the second search push the joystick the
-        # way one of the first one's best actions does?
-        stick = _JOYSTICK[np.asarray(env.action_set)]
-        best_stick = (stick[None, :, None] == np.arange(_JOYSTICK.max() + 1)[None, None]) & best[..., None]
-        best_stick = best_stick.any(axis=1)                                   # [states, directions]
-        agree_stick = best_stick[np.arange(len(second)), stick[second]][useful]
-        chance_stick = best_stick[useful][:, stick].mean(axis=-1)
-        row = {"frames_per_decision": frames, "states": len(out), "informative": int(useful.sum()),
-               "self_agreement": float(agree.mean()) if useful.any() else float("nan"),
-               "chance": float(chance.mean()) if useful.any() else float("nan"),
-               "joystick_agreement": float(agree_stick.mean()) if useful.any() else float("nan"),
-               "joystick_chance": float(chance_stick.mean()) if useful.any() else float("nan"),
-               "q": q, "first": first, "second": second}
+        row = {"frames_per_decision": frames, "states": c.actions.states, "informative": c.actions.informative,
+               "self_agreement": c.actions.value, "chance": c.actions.chance,
+               "joystick_agreement": c.joystick.value, "joystick_chance": c.joystick.chance,
+               "q": c.q, "first": c.first, "second": c.second}
         rows.append(row)
         print(f"{game}: {frames:>7} frames/decision: agreement {row['self_agreement']:.3f} "
               f"(chance {row['chance']:.3f}), joystick direction {row['joystick_agreement']:.3f} "
@@ -438,9 +353,9 @@ def refit(args) -> dict:
 
 def label_stats(args) -> dict:
     from imitation.dataset import LabelDataset
+    from imitation.metrics import joystick_match
 
     dataset = LabelDataset.open(args.run / "labels")
-    stick = _JOYSTICK[np.asarray(dataset.spec.action_set)]   # action index -> direction
     by_round: dict[int, list] = {}
     for r, e in dataset.keys():
         episode = dataset.read_episode(r, e)
@@ -456,15 +371,13 @@ def label_stats(args) -> dict:
         tied = spread == 0
         # Joystick directions (the fire button ignored) of the executed and the planner's
         # actions; chance is the agreement of independent draws from the two mixes.
-        stick_ex, stick_pl = stick[executed], stick[action]
-        mix_ex, mix_pl = (np.bincount(x, minlength=_JOYSTICK.max() + 1) / len(x)
-                          for x in (stick_ex, stick_pl))
+        stick_agreement, stick_chance = joystick_match(executed, action, dataset.spec.action_set)
         row = {"round": r, "episodes": len(episodes), "labels": len(q),
                "labels_per_episode": len(q) / len(episodes),
                "scores": [float(ep.score) for ep in episodes],
                "executed_not_planner": float((executed != action).mean()),
-               "joystick_agreement": float((stick_ex == stick_pl).mean()),
-               "joystick_chance": float(mix_ex @ mix_pl),
+               "joystick_agreement": stick_agreement,
+               "joystick_chance": stick_chance,
                "all_tied": float(tied.mean()),
                "q_spread_untied": float(spread[~tied].mean()) if (~tied).any() else float("nan"),
                "visits_per_action": float(visits.mean())}
@@ -480,93 +393,24 @@ def label_stats(args) -> dict:
 
 # -- tracker ------------------------------------------------------------------------------
 
-PONG_BALL_Y, PONG_PLAYER_Y = 54, 51   # RAM addresses (Anand et al. 2019)
-
-
-def tracker_label(ram: np.ndarray, action_set: tuple[int, ...]) -> int:
-    """Index (into Pong's minimal action set) of the tracker's choice: move the paddle
-    towards the ball's height, or stay within 3 units of it."""
-    gap = int(ram[PONG_BALL_Y]) - (int(ram[PONG_PLAYER_Y]) + 8)
-    if abs(gap) < 3:
-        return action_set.index(0)                            # NOOP
-    return action_set.index(4 if gap > 0 else 3)              # LEFT moves down, RIGHT up
-
-
-def tracker_scores(spec, protocol, seed: int) -> list[float]:
-    """The tracker's own scores under ``protocol`` (the episode seeds and the epsilon rule
-    of :func:`imitation.evaluate.evaluate`; it needs the console RAM, which the policy
-    evaluation does not expose)."""
-    from envs.atari import AtariEnv
-    from imitation.evaluate import eval_seeds
-
-    scores = []
-    for e in range(protocol.episodes):
-        env_seed, acting_seed = eval_seeds(seed, e)
-        rng = np.random.default_rng(acting_seed)
-        env = AtariEnv(spec.game, protocol.env_config(spec), seed=env_seed)
-        env.reset(seed=env_seed)
-        score, done = 0.0, False
-        while not done:
-            explore = rng.random() < protocol.epsilon
-            action = tracker_label(env.ale.getRAM(), spec.action_set)
-            _, reward, terminated, truncated, _ = env.step(
-                int(rng.integers(spec.num_actions)) if explore else action)
-            score, done = score + reward, terminated or truncated
-        scores.append(score)
-    return scores
-
-
-def tracker_dataset(spec, root: Path, labels: int, noise: float, seed: int):
-    """``labels`` tracker labels of Pong states, written to a dataset under ``root``; the
-    tracker acts on its label with probability 1 - ``noise``, else at random. Returns the
-    dataset and the tracker's score in each labelling game."""
-    from envs.atari import AtariConfig, AtariEnv
-    from imitation.dataset import EpisodeRecorder, LabelDataset
-    from mcts.decision import Decision
-
-    env = AtariEnv("pong", AtariConfig(), seed=seed)
-    rng = np.random.default_rng(seed)
-    dataset = LabelDataset.create(root / "labels", spec)
-    written, episode, scores = 0, 0, []
-    while written < labels:
-        obs, _ = env.reset(seed=seed + episode)
-        recorder = EpisodeRecorder(0, episode, seed + episode, spec)
-        score, steps, done = 0.0, 0, False
-        while not done and written + len(recorder) < labels:
-            a = tracker_label(env.ale.getRAM(), spec.action_set)
-            decision = Decision(action=a, q=np.eye(spec.num_actions)[a],
-                                visits=np.ones(spec.num_actions, np.int64), frames=0)
-            recorder.add(steps, obs, decision, a)
-            act = a if rng.random() >= noise else int(rng.integers(spec.num_actions))
-            obs, reward, terminated, truncated, _ = env.step(act)
-            score, steps, done = score + reward, steps + 1, terminated or truncated
-        dataset.write_episode(recorder.finish(score=score, env_steps=steps, lives_lost=0,
-                                              terminated=done))
-        written += len(recorder)
-        scores.append(score)
-        episode += 1
-    return dataset, scores
-
-
 def tracker(args) -> dict:
     import tempfile
+    from functools import partial
 
     import torch
 
     from envs.atari import AtariConfig
     from imitation.collect import label_spec
     from imitation.evaluate import EvalProtocol, evaluate_policy, evaluate_random
+    from imitation.metrics import expert_scores
     from imitation.policy import DistilledPolicy, PolicyConfig
+    from imitation.tracker import RamTracker, tracker_dataset
     from imitation.train_policy import TrainConfig, train_policy
 
-    if args.labels <= 0 or args.epochs <= 0 or args.episodes <= 0:
-        raise DistillError("--labels, --epochs and --episodes must be positive")
-    if not 0.0 <= args.noise <= 1.0:
-        raise DistillError(f"--noise must be in [0, 1], got {args.noise}")
     torch.set_num_threads(1)
     spec = label_spec("pong", AtariConfig())
     protocol = EvalProtocol(episodes=args.episodes, max_episode_frames=args.max_episode_frames)
-    teacher = tracker_scores(spec, protocol, args.seed)
+    teacher = expert_scores(spec, protocol, partial(RamTracker, spec), args.seed, range(protocol.episodes))
     result = {"labels": args.labels, "noise": args.noise, "protocol": protocol,
               "random_mean": evaluate_random(spec, protocol, args.seed).mean,
               "tracker_mean": float(np.mean(teacher)), "tracker_scores": teacher}
@@ -601,66 +445,73 @@ def _refit_name(args) -> str:
     return f"classification-{args.target}-{fit}"
 
 
+def _algo_name(data: dict) -> str:
+    """The algorithm of a run's config (``algorithm.name``; ``algo`` in older runs)."""
+    return data["algorithm"]["name"] if "algorithm" in data else data["algo"]
+
+
 def _labels_total(run: Path) -> int:
     return json.loads((run / "result.json").read_text())["labels_total"]
 
 
 def main() -> None:
+    from distill.args import nonneg_int, positive_float, positive_int, probability
+    from distill.cli import _Parser   # one-line errors, as the CLI's
     from mcts.config import UCTConfig
 
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    sub = p.add_subparsers(dest="what", required=True)
+    p = _Parser(prog="bench_distill", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="what", required=True, parser_class=_Parser)
     lat = sub.add_parser("latency")
-    lat.add_argument("--decisions", type=int, default=100, help="planner decisions timed")
-    lat.add_argument("--repeats", type=int, default=20, help="policy forward passes timed per state")
+    lat.add_argument("--decisions", type=positive_int, default=100, help="planner decisions timed")
+    lat.add_argument("--repeats", type=positive_int, default=20, help="policy forward passes timed per state")
     exp = sub.add_parser("expert")
-    exp.add_argument("--episodes", type=int, default=3, help="expert episodes")
+    exp.add_argument("--episodes", type=positive_int, default=3, help="expert episodes")
     agr = sub.add_parser("self-agreement")
-    agr.add_argument("--steps", type=int, default=500, help="decisions compared (one episode at most)")
-    agr.add_argument("--frames-per-decision", type=int, default=None,
+    agr.add_argument("--steps", type=positive_int, default=500, help="decisions compared (one episode at most)")
+    agr.add_argument("--frames-per-decision", type=positive_int, default=None,
                      help="the run's expert at this frame budget instead of its own")
     fid = sub.add_parser("fidelity")
-    fid.add_argument("--episodes", type=int, default=10, help="policy and random episodes")
-    fid.add_argument("--expert-episodes", type=int, default=3)
+    fid.add_argument("--episodes", type=positive_int, default=10, help="policy and random episodes")
+    fid.add_argument("--expert-episodes", type=positive_int, default=3)
     bud = sub.add_parser("label-budget")
     bud.add_argument("--game", default="pong")
-    bud.add_argument("--depth", type=int, default=40)
+    bud.add_argument("--depth", type=positive_int, default=40)
     bud.add_argument("--exploration", type=float, default=UCTConfig.exploration)
     bud.add_argument("--final-action", choices=("mean", "visits"), default=UCTConfig.final_action)
     bud.add_argument("--life-loss-penalty", type=float, default=0.0)
-    bud.add_argument("--frames", type=int, nargs="+", default=[2000, 8000, 32000, 128000])
-    bud.add_argument("--states", type=int, default=30, help="states probed")
-    bud.add_argument("--stride", type=int, default=10, help="steps between probed states")
-    bud.add_argument("--workers", type=int, default=2)
-    bud.add_argument("--seed", type=int, default=0)
+    bud.add_argument("--frames", type=positive_int, nargs="+", default=[2000, 8000, 32000, 128000])
+    bud.add_argument("--states", type=positive_int, default=30, help="states probed")
+    bud.add_argument("--stride", type=positive_int, default=10, help="steps between probed states")
+    bud.add_argument("--workers", type=positive_int, default=2)
+    bud.add_argument("--seed", type=nonneg_int, default=0)
     bud.add_argument("--out", type=Path, default=Path("runs/label-budget"))
     ref = sub.add_parser("refit")
     ref.add_argument("--head", choices=("classification", "regression"), default="classification")
     ref.add_argument("--target", choices=("action", "visits"), default="action")
     ref.add_argument("--q-weights", choices=("uniform", "visits"), default="uniform")
     ref.add_argument("--network", choices=("dqn2013", "nature"), default="dqn2013")
-    ref.add_argument("--epochs", type=int, default=10)
-    ref.add_argument("--lr", type=float, default=1e-3)
-    ref.add_argument("--batch-size", type=int, default=100)
-    ref.add_argument("--episodes", type=int, default=10, help="policy and random episodes")
+    ref.add_argument("--epochs", type=positive_int, default=10)
+    ref.add_argument("--lr", type=positive_float, default=1e-3)
+    ref.add_argument("--batch-size", type=positive_int, default=100)
+    ref.add_argument("--episodes", type=positive_int, default=10, help="policy and random episodes")
     trk = sub.add_parser("tracker")
-    trk.add_argument("--labels", type=int, default=20_000)
-    trk.add_argument("--noise", type=float, default=0.3, help="probability of a random action")
-    trk.add_argument("--epochs", type=int, default=10, help="train's default")
-    trk.add_argument("--episodes", type=int, default=3, help="evaluation episodes per policy")
-    trk.add_argument("--max-episode-frames", type=int, default=108_000)
-    trk.add_argument("--seed", type=int, default=0)
+    trk.add_argument("--labels", type=positive_int, default=20_000)
+    trk.add_argument("--noise", type=probability, default=0.3, help="probability of a random action")
+    trk.add_argument("--epochs", type=positive_int, default=10, help="train's default")
+    trk.add_argument("--episodes", type=positive_int, default=3, help="evaluation episodes per policy")
+    trk.add_argument("--max-episode-frames", type=positive_int, default=108_000)
+    trk.add_argument("--seed", type=nonneg_int, default=0)
     trk.add_argument("--out", type=Path, default=Path("runs/tracker"))
     sta = sub.add_parser("label-stats")
     for s in (exp, fid):
-        s.add_argument("--workers", type=int, default=1, help="expert episodes in parallel")
+        s.add_argument("--workers", type=positive_int, default=1, help="expert episodes in parallel")
     for s in (exp, fid, ref):
         s.add_argument("--sticky", action="store_true")
-        s.add_argument("--max-episode-frames", type=int, default=None,
+        s.add_argument("--max-episode-frames", type=positive_int, default=None,
                        help="episode cap (default: the run's collection cap)")
     for s in (lat, exp, agr, fid, ref, sta):
         s.add_argument("--run", type=Path, required=True, help="a `distill train` output folder")
-        s.add_argument("--seed", type=int, default=0)
+        s.add_argument("--seed", type=nonneg_int, default=0)
         s.add_argument("--out", type=Path, default=None, help="folder for the JSON (default: --run)")
     args = p.parse_args()
     try:

@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     game = canonical_game(args.game)
     require_exact_replay(game)
     cfg = BenchConfig(game, args.decisions, args.sims, args.depth, args.max_workers, args.seed)
-    out = rundir.prepare_out(args.out, "bench-planner", game)
+    out = rundir.prepare_out(args.out, NAME, f"planner-{game}")
     rundir.write_config(out, NAME, cfg, args.seed)
     workers = sorted({1, *[w for w in (2, 4, 8, 16) if w <= cfg.max_workers], cfg.max_workers})
     with tqdm(total=4, desc=f"bench planner {game}", disable=None) as bar:
@@ -58,7 +58,9 @@ def run(args: argparse.Namespace) -> int:
         bar.update()
     rundir.write_result(out, {"game": game, "efficiency": eff.efficiency, "emulator_efficiency": eff,
                               "kernels": kernels, "versus_plain": plain, "root_parallel_scaling": scaling})
-    print(f"{game}: efficiency {eff.efficiency:.3f} (planner {eff.planner_fps:.0f} vs raw {eff.raw_fps:.0f} frames/s)")
+    print(f"{game}: planner {eff.planner_fps:.0f} emulator frames/s in search; raw loops (frame skip 4): "
+          f"4 act calls per step {eff.raw_fps:.0f} (planner / raw {eff.efficiency:.3f}), 1 call with ALE's "
+          f"frame skip {eff.raw_one_call_fps:.0f} (planner / raw {eff.efficiency_one_call:.3f})")
     print(f"  kernels: {kernels.select_backup_us:.2f} us select+backup, {kernels.expand_us:.2f} us expand per simulation")
     print(f"  plain-Python UCT: identical actions {plain.identical_actions}, array planner {plain.speedup:.2f}x its speed")
     print("  root-parallel decisions/s vs W=1: "

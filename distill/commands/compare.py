@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass
 
-from distill.args import add_out, add_seed, positive_int
+from distill.args import add_out, add_seed, given, positive_int
 from common.errors import DistillError
 
 NAME = "compare"
@@ -19,6 +19,9 @@ HELP = "compare distillation methods at an equal budget across seeds (table, cur
 ATARI_METHODS = "uct-classification,dagger,plato"
 # compare's own expert default, smaller than plan's, so that its defaults finish in minutes.
 ATARI_SIMS, ATARI_DEPTH = 8, 20
+# The continuous-control side's own flags, and those of the shared collection flags it uses.
+CONTROL_ONLY = ("samples", "conditions")
+CONTROL_USES = ("schedule", "lambda_schedule")
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                          help="environment-step budget of every run (default: per task, 2400; reacher 4000)")
     control.add_argument("--conditions", type=positive_int, default=None, metavar="C",
                          help="training conditions used (default: per task)")
+    shared = {a.dest for a in parser._actions}
     atari = parser.add_argument_group("Atari (--game)")
     atari.add_argument("--labels", type=positive_int, default=600, metavar="N",
                        help="label budget of every run (default 600)")
@@ -51,13 +55,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        help="labelling episodes per round (default 2)")
     add_collection_arguments(parser, eval_episodes=3)
     add_expert_arguments(parser, sims=ATARI_SIMS, depth=ATARI_DEPTH)
+    # Every flag added since `shared` but the two schedules is the Atari side's alone.
+    parser.set_defaults(_atari_only=tuple(a.dest for a in parser._actions
+                                          if a.dest not in shared and a.dest not in CONTROL_USES))
     add_seed(parser)
     add_out(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     if args.task is not None:
+        wrong = given(args, *args._atari_only)
+        if wrong:
+            raise DistillError(f"{', '.join(wrong)}: Atari (--game) only; --task {args.task} is budgeted "
+                               f"by --samples and has no planner, labels or rounds")
         return run_continuous(args)
+    wrong = given(args, *CONTROL_ONLY)
+    if wrong:
+        raise DistillError(f"{', '.join(wrong)}: continuous control (--task) only; --game {args.game} "
+                           f"is budgeted by --labels")
     return run_atari(args)
 
 
@@ -84,42 +99,29 @@ def run_continuous(args: argparse.Namespace) -> int:
 
 
 def run_atari(args: argparse.Namespace) -> int:
-    from dataclasses import replace
-
     from common import rundir
-    from distill.commands.train import check_device, distill_config, execution_of
+    from distill.commands.train import (algorithm_settings, check_device, distill_config, execution_of,
+                                        policy_options)
     from envs.atari import canonical_game
     from envs.atari.determinism import require_exact_replay
-    from imitation.compare_atari import (AtariCompareConfig, compare_atari, labels_per_episode,
-                                         parse_methods, run_config)
+    from imitation.algorithms import UCTClassification, learner_policy
+    from imitation.compare_atari import AtariCompareConfig, compare_atari, labels_per_episode, method_runs, parse_methods
+    from imitation.networks import NetworkConfig
 
     game = canonical_game(args.game)
     require_exact_replay(game)
     check_device(args.device)
     methods = parse_methods(args.methods or ATARI_METHODS)
-    for flag, value, method in (("--schedule", args.schedule, "dagger"),
-                                ("--lambda-schedule", args.lambda_schedule, "plato"),
-                                ("--tau", args.tau, "uct-regression"),
-                                ("--q-weights", args.q_weights, "uct-regression")):
-        if value is not None and method not in methods:
-            raise DistillError(f"{flag} applies to {method}, which is not among --methods")
-    if args.head is not None and not {"dagger", "plato"} & set(methods):
-        raise DistillError("--head is the dagger and plato learner's; neither is among --methods")
     per_episode = labels_per_episode(args.labels, args.rounds, args.episodes_per_round)
     seeds = tuple(args.seed + k for k in range(args.seeds))
-    # The shared settings, checked as for uct-classification; per-method ones are put back after.
-    shared = argparse.Namespace(**{**vars(args), "schedule": None, "lambda_schedule": None,
-                                   "tau": None, "q_weights": None, "head": None})
-    template = distill_config(shared, "uct-classification", game, rounds=args.rounds,
-                              episodes_per_round=args.episodes_per_round,
-                              labels_per_episode=per_episode, seed=args.seed)
-    template = replace(template, schedule=args.schedule, lambda_schedule=args.lambda_schedule,
-                       policy=replace(template.policy, head=args.head or template.policy.head,
-                                      tau=args.tau or template.policy.tau,
-                                      q_weights=args.q_weights or template.policy.q_weights))
-    config = AtariCompareConfig(methods, seeds, args.labels, template)
-    for method in methods:  # bad schedules fail before any run starts
-        run_config(config, method, args.seed).algorithm()
+    # The settings every method shares; each method's algorithm and policy are filled in by
+    # method_runs from the library's defaults and the flags that apply to it.
+    base = UCTClassification()
+    shared = distill_config(args, base, learner_policy(base, network=NetworkConfig(arch=args.network)), game,
+                            rounds=args.rounds, episodes_per_round=args.episodes_per_round,
+                            labels_per_episode=per_episode, seed=args.seed)
+    runs = method_runs(methods, shared, algorithm_settings(args), policy_options(args))
+    config = AtariCompareConfig(runs, seeds, args.labels)
     out = rundir.prepare_out(args.out, "compare", game)
     rundir.write_config(out, NAME, AtariCompareCommand(config, execution_of(args)), args.seed)
     compare_atari(config, execution_of(args), out)

@@ -45,7 +45,7 @@ def stages(game: str, seed: int, out: Path) -> list[tuple[str, list[str]]]:
         ("plan", ["plan", "--game", game, "--episodes", "2", "--workers", "2", *DEMO_CAP, *DEMO_EXPERT, *s]),
         ("train", ["train", "--algo", "dagger", "--game", game, "--rounds", "2", "--episodes-per-round", "4",
                    "--labels-per-episode", "150", "--workers", "2", "--eval-episodes", "2", "--epochs", "30",
-                   *DEMO_CAP, *DEMO_EXPERT, *s, "--resume"]),  # --resume: a rerun continues
+                   *DEMO_CAP, *DEMO_EXPERT, *s]),
         ("eval", ["eval", "--checkpoint", str(out / "train" / "policy.pt"), "--episodes", "4", *DEMO_CAP, *s]),
         ("compare", ["compare", "--task", "pointmass", "--methods", "dagger,plato,gps", "--seeds", "1", *s]),
     ]
@@ -87,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
         t0 = time.perf_counter()
         code = main([*argv, "--out", str(out / name)])
         if code != 0:
-            raise DistillError(f"demo stage {name!r} failed with exit code {code}", exit_code=1)
+            raise DistillError(f"demo stage {name!r} failed with exit code {code}", exit_code=code)
         results[name] = {"seconds": round(time.perf_counter() - t0, 1),
                          "result": json.loads((out / name / "result.json").read_text())}
     h = headline(results)

@@ -6,7 +6,7 @@ import argparse
 import time
 from dataclasses import dataclass
 
-from distill.args import add_out, add_seed, nonneg_int, positive_int, probability
+from distill.args import add_out, add_seed, device_name, nonneg_int, positive_int, probability, require_file
 from common.errors import DistillError
 
 NAME = "eval"
@@ -38,7 +38,8 @@ def add_protocol_arguments(parser: argparse.ArgumentParser, episodes: int | None
     parser.add_argument("--sticky", action="store_true", help="sticky actions, p = 0.25 (Machado et al. 2018)")
     parser.add_argument("--max-episode-frames", type=positive_int, default=108_000,
                         help="episode cap in emulator frames (default 108000 = 30 minutes)")
-    parser.add_argument("--device", default="auto", help="auto (GPU when present), cpu or cuda")
+    parser.add_argument("--device", type=device_name, default="auto",
+                        help="auto (GPU when present), cpu, cuda or cuda:N")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -61,7 +62,7 @@ def load_policy(args: argparse.Namespace, protocol):
     ckpt = load_checkpoint(args.checkpoint, device=args.device)
     if args.game is not None and canonical_game(args.game) != ckpt.spec.game:
         raise DistillError(f"checkpoint {args.checkpoint} is for game {ckpt.spec.game}, "
-                           f"not {canonical_game(args.game)}", exit_code=1)
+                           f"not {canonical_game(args.game)}")
     check_environment(ckpt.spec, protocol.env_config(ckpt.spec))
     return ckpt
 
@@ -74,6 +75,7 @@ def protocol_of(args: argparse.Namespace, episodes: int):
 
 
 def run(args: argparse.Namespace) -> int:
+    require_file(args.checkpoint, "--checkpoint")  # before torch is imported
     from tqdm import tqdm
 
     from common import rundir

@@ -4,11 +4,14 @@ from __future__ import annotations
 import argparse
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from distill.args import add_out, add_seed, positive_int
 from distill.expert_args import add_expert_arguments, expert_config
-from envs.atari import AtariConfig
-from mcts.config import UCTConfig
+
+if TYPE_CHECKING:  # imported in run(): a refused command never loads the emulator
+    from envs.atari import AtariConfig
+    from mcts.config import UCTConfig
 
 NAME = "plan"
 HELP = "play Atari with the UCT planner (the expert)"
@@ -44,12 +47,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from common.errors import DistillError
+
+    if args.steps is not None and args.workers > 1:
+        raise DistillError(f"--workers {args.workers} plays episodes in parallel; --steps plays one episode")
     from tqdm import tqdm
 
     from common import rundir
     from common.video import write_mp4
     from common.workers import run_tasks
-    from envs.atari import canonical_game
+    from envs.atari import AtariConfig, canonical_game
     from envs.atari.determinism import require_exact_replay
     from mcts.play import PlanEpisode, peak_rss_mb
 

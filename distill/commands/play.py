@@ -28,6 +28,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from distill.args import require_file
+
+    require_file(args.checkpoint, "--checkpoint")  # before torch is imported
     from tqdm import tqdm
 
     from common import rundir

@@ -11,15 +11,13 @@ import argparse
 from dataclasses import dataclass
 
 from common.errors import DistillError
-from distill.args import add_out, add_seed, positive_float, positive_int, probability
+from distill.args import add_out, add_seed, device_name, positive_float, positive_int, probability
 from distill.expert_args import add_expert_arguments, expert_config
-from imitation.algorithms import ALGORITHMS
+from imitation.algorithms import ALGORITHMS, DAgger, Plato
 
 NAME = "train"
 HELP = "distil the planner into a policy (UCTtoClassification/Regression, DAgger, PLATO)"
 
-DEFAULT_SCHEDULE = "indicator"
-DEFAULT_LAMBDA = "1.0:0.5"
 COLLECT_NOOP_MAX = 30
 
 
@@ -35,11 +33,11 @@ def add_collection_arguments(parser: argparse.ArgumentParser, eval_episodes: int
     g.add_argument("--max-episode-frames", type=positive_int, default=108_000,
                    help="cap of collection and evaluation episodes in emulator frames (default 108000)")
     g.add_argument("--schedule", default=None, metavar="BETA",
-                   help=f"dagger's beta: indicator, exponential[:P] or linear (default {DEFAULT_SCHEDULE})")
+                   help=f"dagger's beta: indicator, exponential[:P] or linear (default {DAgger().beta})")
     g.add_argument("--lambda-schedule", default=None, metavar="L0[:RATIO]",
-                   help=f"plato's relative lambda_i = L0 RATIO^i (default {DEFAULT_LAMBDA})")
-    g.add_argument("--epsilon", type=probability, default=0.05,
-                   help="the learner's exploration when dagger lets it act (default 0.05)")
+                   help=f"plato's relative lambda_i = L0 RATIO^i (default {Plato().lam})")
+    g.add_argument("--epsilon", type=probability, default=None,
+                   help=f"the learner's exploration when dagger lets it act (default {DAgger().epsilon})")
     g.add_argument("--workers", type=positive_int, default=1,
                    help="episodes labelled in parallel, one process each (default 1)")
     g.add_argument("--backend", choices=("local", "ray"), default="local",
@@ -50,8 +48,8 @@ def add_collection_arguments(parser: argparse.ArgumentParser, eval_episodes: int
     p.add_argument("--network", choices=("dqn2013", "nature"), default="dqn2013",
                    help="dqn2013 (Guo et al.'s, default) or nature")
     p.add_argument("--head", choices=("classification", "regression"), default=None,
-                   help="dagger and plato: the learner's head, classification (default; UCC-I "
-                        "with the indicator schedule) or regression (a UCTtoRegression learner)")
+                   help=f"dagger and plato: the learner's head, classification (UCC-I with the "
+                        f"indicator schedule) or regression (a UCTtoRegression learner; default {DAgger().head})")
     p.add_argument("--target", choices=("action", "visits"), default=None,
                    help="classification target: the planner's action (default) or its visit distribution")
     p.add_argument("--tau", type=positive_float, default=None,
@@ -66,7 +64,8 @@ def add_collection_arguments(parser: argparse.ArgumentParser, eval_episodes: int
                    help="cap on gradient steps per round (default: none)")
     p.add_argument("--val-fraction", type=probability, default=0.1,
                    help="fraction of episodes held out for agreement (default 0.1)")
-    p.add_argument("--device", default="auto", help="training device: auto (GPU when present), cpu, cuda")
+    p.add_argument("--device", type=device_name, default="auto",
+                   help="training device: auto (GPU when present), cpu, cuda or cuda:N")
     e = parser.add_argument_group("evaluation after each round")
     e.add_argument("--eval-episodes", type=positive_int, default=eval_episodes,
                    help=f"episodes per evaluation, epsilon 0.05 and up to 30 no-ops (default {eval_episodes})")
@@ -89,14 +88,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_out(parser)
 
 
-def distill_config(args: argparse.Namespace, algo: str, game: str, *, rounds: int,
+def algorithm_settings(args: argparse.Namespace) -> dict:
+    """The algorithm settings the flags give, by field (None: not given, the library's default)."""
+    from imitation.schedules import parse_beta_schedule, parse_lambda_schedule
+
+    return {"beta": None if args.schedule is None else parse_beta_schedule(args.schedule),
+            "lam": None if args.lambda_schedule is None else parse_lambda_schedule(args.lambda_schedule),
+            "epsilon": args.epsilon, "head": args.head}
+
+
+def policy_options(args: argparse.Namespace) -> dict:
+    """The head-specific policy options the flags give (None: not given)."""
+    return {"target": args.target, "tau": args.tau, "q_weights": args.q_weights}
+
+
+def distill_config(args: argparse.Namespace, algorithm, policy, game: str, *, rounds: int,
                    episodes_per_round: int, labels_per_episode: int | None, seed: int):
-    """The :class:`imitation.rounds.DistillConfig` of the parsed flags for ``algo``."""
+    """The :class:`imitation.rounds.DistillConfig` of the parsed flags for ``algorithm``
+    (:mod:`imitation.algorithms`), training ``policy``."""
     from envs.atari import AtariConfig
     from imitation.collect import CollectConfig
     from imitation.evaluate import EvalProtocol
-    from imitation.networks import NetworkConfig
-    from imitation.policy import PolicyConfig
     from imitation.rounds import DistillConfig
     from imitation.train_policy import TrainConfig
 
@@ -104,48 +116,27 @@ def distill_config(args: argparse.Namespace, algo: str, game: str, *, rounds: in
         raise DistillError(f"--val-fraction must be below 1, got {args.val_fraction}")
     if args.backend != "ray" and args.ray_address is not None:
         raise DistillError("--ray-address needs --backend ray")
-    if args.head is not None and algo not in ("dagger", "plato"):
-        raise DistillError(f"--head is the dagger and plato learner's; --algo {algo} names its own")
-    regression = algo == "uct-regression" or args.head == "regression"
-    if args.schedule is not None and algo != "dagger":
-        raise DistillError(f"--schedule is dagger's beta schedule; --algo {algo} has none")
-    if args.lambda_schedule is not None and algo != "plato":
-        raise DistillError(f"--lambda-schedule is plato's; --algo {algo} has none")
-    if args.tau is not None and not regression:
-        raise DistillError("--tau applies to a regression head only (uct-regression, --head regression)")
-    if args.target is not None and regression:
-        raise DistillError("--target applies to classification; a regression head regresses Q-values")
-    if args.q_weights is not None and not regression:
-        raise DistillError("--q-weights applies to a regression head only (uct-regression, --head regression)")
-    policy = PolicyConfig(head="regression" if regression else "classification",
-                          target=args.target or "action", tau=args.tau or 0.1,
-                          q_weights=args.q_weights or "uniform",
-                          network=NetworkConfig(arch=args.network))
     env = AtariConfig(noop_max=COLLECT_NOOP_MAX, max_episode_frames=args.max_episode_frames)
     return DistillConfig(
-        algo=algo, game=game, rounds=rounds, episodes_per_round=episodes_per_round, seed=seed,
+        algorithm=algorithm, game=game, rounds=rounds, episodes_per_round=episodes_per_round, seed=seed,
         collect=CollectConfig(game, env, expert_config(args), labels_per_episode),
         policy=policy,
         train=TrainConfig(lr=args.lr, batch_size=args.batch_size, epochs=args.epochs,
                           max_steps=args.max_train_steps, val_fraction=args.val_fraction),
-        eval=EvalProtocol(episodes=args.eval_episodes, max_episode_frames=args.max_episode_frames),
-        schedule=(args.schedule or DEFAULT_SCHEDULE) if algo == "dagger" else None,
-        lambda_schedule=(args.lambda_schedule or DEFAULT_LAMBDA) if algo == "plato" else None,
-        epsilon=args.epsilon)
+        eval=EvalProtocol(episodes=args.eval_episodes, max_episode_frames=args.max_episode_frames))
 
 
 def check_device(device: str) -> None:
-    """Refuse a device name torch does not know, or a GPU that is not there."""
+    """Refuse a GPU that is not there (``--device``'s type has checked the name)."""
+    if device in ("auto", "cpu"):
+        return
     import torch
 
-    from imitation.policy import resolve_device
-
-    try:
-        resolved = resolve_device(device)
-    except RuntimeError as exc:
-        raise DistillError(f"--device {device}: {exc}") from None
-    if resolved.type == "cuda" and not torch.cuda.is_available():
+    if not torch.cuda.is_available():
         raise DistillError(f"--device {device}: no CUDA GPU is available")
+    count = torch.cuda.device_count()
+    if int(device.partition(":")[2] or 0) >= count:
+        raise DistillError(f"--device {device}: this machine has {count} CUDA GPU(s), cuda:0 to cuda:{count - 1}")
 
 
 def execution_of(args: argparse.Namespace):
@@ -158,17 +149,21 @@ def execution_of(args: argparse.Namespace):
 def run(args: argparse.Namespace) -> int:
     from common import rundir
     from envs.atari import canonical_game
-    from envs.atari.determinism import require_exact_replay
-    from imitation.rounds import check_resume, run_distillation
+    from imitation.algorithms import build_algorithm, learner_policy
 
     game = canonical_game(args.game)
+    algorithm = build_algorithm(args.algo, **algorithm_settings(args))  # before torch, and any folder
+    from envs.atari.determinism import require_exact_replay
+    from imitation.networks import NetworkConfig
+    from imitation.rounds import check_resume, run_distillation
+
     require_exact_replay(game)
     check_device(args.device)
-    config = distill_config(args, args.algo, game, rounds=args.rounds,
+    policy = learner_policy(algorithm, network=NetworkConfig(arch=args.network), **policy_options(args))
+    config = distill_config(args, algorithm, policy, game, rounds=args.rounds,
                             episodes_per_round=args.episodes_per_round,
                             labels_per_episode=args.labels_per_episode, seed=args.seed)
-    config.algorithm()  # bad schedules fail here, before any folder is made
-    out = rundir.prepare_out(args.out, "train", game)
+    out = rundir.prepare_out(args.out, NAME, game, resume=args.resume)
     if args.resume:
         check_resume(out, config)
     rundir.write_config(out, NAME, TrainCommandConfig(config, execution_of(args)), args.seed)

@@ -104,14 +104,17 @@ class AtariSnapshot:
         return len(pickle.dumps(self))
 
 
-def new_ale(game: str, seed: int):
-    """An ALEInterface with ``game`` loaded, stickiness off and quiet logging."""
+def new_ale(game: str, seed: int, frame_skip: int = 1):
+    """An ALEInterface with ``game`` loaded, stickiness off and quiet logging. Each
+    ``act`` emulates ``frame_skip`` frames (ALE's own setting, fixed at load time) and
+    returns their summed reward; frames after a game over are not emulated."""
     import ale_py
 
     ale_py.ALEInterface.setLoggerMode(ale_py.LoggerMode.Error)  # before construction: no banner
     ale = ale_py.ALEInterface()
     ale.setInt("random_seed", int(seed) % (2**31))
     ale.setFloat("repeat_action_probability", 0.0)
+    ale.setInt("frame_skip", int(frame_skip))
     ale.loadROM(roms.get_rom_path(game))
     return ale
 

@@ -1,7 +1,11 @@
 """The emulator as the planner sees it: restore a state, act with frame skip, no screens.
 
-The planner's hot path lives here, so it is kept to what a raw ``ALEInterface.act``
-loop does: per agent step, ``frame_skip`` calls to ``act`` and a lives check. The
+The planner's hot path lives here, so it is kept to less than a raw Python
+``ALEInterface.act`` loop does: per agent step, one ``act`` call that emulates all
+``frame_skip`` frames (ALE's own frame skip, set when the ROM is loaded; it sums their
+rewards and emulates nothing after a game over), a game-over check and a lives check.
+The frame count, rewards, terminals and so the planner's decisions are those of
+``frame_skip`` single-frame calls (tested against that loop). The
 planner-only conventions of Guo et al.'s atari_uct code are :class:`PlanningConfig`
 options: a lost life ends a simulated trajectory, and rewards are clipped to their
 sign. A life-loss penalty (Bandres, Bonet & Geffner 2018) is an option, off by default:
@@ -15,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from common.errors import DistillError
-from envs.atari.env import AtariEnv, AtariSnapshot, new_ale
+from envs.atari.env import AtariSnapshot, new_ale
 from envs.atari.names import canonical_game
 
 
@@ -39,13 +43,14 @@ class AtariPlanningModel:
     def __init__(self, game: str, config: PlanningConfig = PlanningConfig(), seed: int = 0):
         self.game = canonical_game(game)
         self.config = config
-        self.ale = new_ale(self.game, seed)
+        self.ale = new_ale(self.game, seed, frame_skip=config.frame_skip)
         actions = self.ale.getLegalActionSet() if config.full_action_space else self.ale.getMinimalActionSet()
         self.action_set = [int(a.value) for a in actions]
         self.num_actions = len(self.action_set)
         self.key_size = self.ale.getRAMSize()
         self.state_nbytes = len(self.clone_state().serialize())
         self.frames = 0
+        self._frame_number = self.ale.getFrameNumber()  # ALE's, restored with a state
 
     def clone_state(self):
         """A tree node's snapshot. Without ALE's RNG: with ALE's own stickiness off,
@@ -55,9 +60,13 @@ class AtariPlanningModel:
 
     def restore_state(self, state) -> None:
         self.ale.restoreState(state)
+        self._frame_number = self.ale.getFrameNumber()
 
     def root_state(self, snap: AtariSnapshot):
-        """The emulator state of a real environment's snapshot (the search's root)."""
+        """The emulator state of a real environment's snapshot (the search's root). A
+        snapshot of another game is refused (ALE would fail without saying why)."""
+        if not isinstance(snap, AtariSnapshot):
+            raise TypeError(f"a search starts from an AtariSnapshot (AtariEnv.snapshot()), not {type(snap).__name__}")
         if snap.game != self.game:
             raise DistillError(f"cannot plan on {self.game!r} from a {snap.game!r} snapshot")
         return snap.ale_state
@@ -66,17 +75,16 @@ class AtariPlanningModel:
         """One agent step: ``frame_skip`` frames of ``action``. Returns (reward, terminal),
         the reward sign-clipped when ``clip_rewards``."""
         ale = self.ale
-        a = self.action_set[action]
         lives = ale.lives()
-        reward = 0
-        n = 0
-        over = False
-        for _ in range(self.config.frame_skip):
-            reward += ale.act(a)
-            n += 1
-            over = ale.game_over()
-            if over:
-                break
+        reward = ale.act(self.action_set[action])  # frame_skip frames
+        over = ale.game_over()
+        if over:  # the game ended inside the skip: fewer frames were emulated
+            emulated = ale.getFrameNumber() - self._frame_number
+            self._frame_number += emulated
+            n = max(emulated, 1)  # a step from a game over counts one frame, as a Python act loop's
+        else:
+            n = self.config.frame_skip
+            self._frame_number += n
         self.frames += n
         lost = ale.lives() < lives
         terminal = over or (self.config.life_loss_terminal and lost)
@@ -88,10 +96,3 @@ class AtariPlanningModel:
     def state_key(self):
         """The RAM, [128] uint8: states with equal RAM are treated as the same (the skip rule)."""
         return self.ale.getRAM()
-
-    @classmethod
-    def for_env(cls, env: AtariEnv, config: PlanningConfig | None = None, seed: int = 0):
-        """A planning model matching a real environment's game, action set and frame skip."""
-        config = config or PlanningConfig(frame_skip=env.config.frame_skip,
-                                          full_action_space=env.config.full_action_space)
-        return cls(env.game, config, seed)

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from common.errors import DistillError
+from common.errors import ConfigError, DistillError
 from common.report import Column, MethodRuns, ReportSpec, SeedCurve, write_report
 from imitation.gps.continuous_imitation import ContinuousImitationConfig, run_imitation
 from imitation.gps.mdgps import MDGPSConfig, run_mdgps
@@ -100,15 +100,16 @@ def parse_methods(text: str | None) -> tuple[str, ...]:
         return DEFAULT_METHODS + (("sac",) if sac_available() else ())
     methods = tuple(m.strip() for m in text.split(",") if m.strip())
     if not methods:
-        raise DistillError("--methods: give at least one method")
+        raise ConfigError("methods", "needs at least one method")
     for m in methods:
         if m not in METHODS:
-            raise DistillError(f"--methods: unknown method {m!r} for --task; choose from {', '.join(METHODS)}")
+            raise ConfigError("methods", f"has an unknown method {m!r} for a continuous task; choose from "
+                                         f"{', '.join(METHODS)}")
     if len(set(methods)) != len(methods):
-        raise DistillError("--methods: a method is listed twice")
+        raise ConfigError("methods", "has a method listed twice")
     if "sac" in methods and not sac_available():
-        raise DistillError("--methods sac needs stable-baselines3, which is not installed "
-                           "(pip install stable-baselines3)")
+        raise ConfigError("methods", "has sac, which needs stable-baselines3, not installed "
+                                     "(pip install stable-baselines3)")
     return methods
 
 
@@ -117,22 +118,22 @@ def build_config(task, methods: tuple[str, ...], seeds: tuple[int, ...], env_ste
                  lambda_schedule: str | None = None, sstep: SStepConfig | None = None,
                  policy: GaussianPolicyConfig | None = None) -> ContinuousCompareConfig:
     """The comparison on ``task`` (a Task object), with the task's defaults for what is ``None``.
-    Budgets too small for one round or iteration are :class:`DistillError`."""
+    Budgets too small for one round or iteration are a :class:`ConfigError` naming the field."""
     if not seeds:
-        raise DistillError("--seeds must be a positive integer")
+        raise ConfigError("seeds", "must be a positive integer")
     defaults = TASK_DEFAULTS.get(task.name, TaskDefaults(env_steps=2400, conditions=4))
     n_train = len(task.train_conditions)
     C = min(defaults.conditions, n_train) if conditions is None else conditions
     if not 1 <= C <= n_train:
-        raise DistillError(f"--conditions {C}: {task.name} has {n_train} training conditions (1..{n_train})")
+        raise ConfigError("conditions", f"{C}: {task.name} has {n_train} training conditions (1..{n_train})")
     N = defaults.env_steps if env_steps is None else env_steps
     per_iteration = C * defaults.gps_samples * task.T
     if N < per_iteration:
-        raise DistillError(f"--samples {N} is less than one GPS iteration on {task.name} "
+        raise ConfigError("env_steps", f"{N} is less than one GPS iteration on {task.name} "
                            f"({C} conditions x {defaults.gps_samples} samples x T={task.T} = {per_iteration} steps)")
-    for flag, value, method in (("--schedule", schedule, "dagger"), ("--lambda-schedule", lambda_schedule, "plato")):
+    for key, value, method in (("schedule", schedule, "dagger"), ("lambda_schedule", lambda_schedule, "plato")):
         if value is not None and method not in methods:
-            raise DistillError(f"{flag} applies to {method}, which is not among --methods")
+            raise ConfigError(key, f"applies to {method}, which is not among the methods")
     sstep = sstep or SStepConfig()
     policy = policy or GaussianPolicyConfig()
     rounds = N // (C * task.T)
@@ -142,6 +143,8 @@ def build_config(task, methods: tuple[str, ...], seeds: tuple[int, ...], env_ste
     try:
         dagger = ContinuousImitationConfig("dagger", schedule=schedule, **common)
         plato = ContinuousImitationConfig("plato", lambda_schedule=lambda_schedule, **common)
+    except ConfigError:
+        raise   # names its field; the CLI shows the flag
     except ValueError as exc:
         raise DistillError(str(exc)) from None
     return ContinuousCompareConfig(task=task.name, horizon=task.T, methods=methods, seeds=tuple(seeds), env_steps=N,

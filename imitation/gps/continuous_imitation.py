@@ -73,7 +73,7 @@ class ContinuousImitationConfig:
             if self.lambda_schedule is not None:
                 raise ValueError("lambda_schedule is PLATO's")
             self.schedule = self.schedule or DEFAULT_SCHEDULE
-            parse_beta_schedule(self.schedule, self.rounds)
+            parse_beta_schedule(self.schedule)
         else:
             if self.schedule is not None:
                 raise ValueError("schedule (beta) is DAgger's")
@@ -185,7 +185,7 @@ def run_imitation(task, config: ContinuousImitationConfig, rng: np.random.Genera
     if config.conditions > n_cond:
         raise ValueError(f"{task.name} has {n_cond} training conditions, asked for {config.conditions}")
     plato = config.algo == "plato"
-    beta_of = None if plato else parse_beta_schedule(config.schedule, config.rounds)
+    beta_of = None if plato else parse_beta_schedule(config.schedule)
     lam_of = parse_lambda_schedule(config.lambda_schedule) if plato else None
     policy = GaussianPolicy(task.dO, task.dU, config.policy, seed=seed)
     expert = MPC(task, config.mpc)
@@ -195,7 +195,7 @@ def run_imitation(task, config: ContinuousImitationConfig, rng: np.random.Genera
     if on_round is not None:
         on_round(history[0], policy)
     for r in range(config.rounds):
-        beta = float("nan") if plato else beta_of(r)
+        beta = float("nan") if plato else beta_of(r, config.rounds)
         lam = lam_of(r) if plato else float("nan")
         for e in range(config.episodes_per_round):
             x0 = task.initial_state((r * config.episodes_per_round + e) % config.conditions)

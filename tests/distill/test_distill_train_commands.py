@@ -56,7 +56,9 @@ def test_train_writes_rounds_checkpoints_and_scalars(trained):
     assert {"train/loss", "eval/score_mean", "collect/frames_per_second", "policy/action_entropy",
             "collect/action_mismatch"} <= set(tags)
     config = json.loads((trained / "config.json").read_text())
-    assert config["config"]["run"]["schedule"] == "exponential:0.5"
+    assert config["config"]["run"]["algorithm"] == {"name": "dagger", "head": "classification", "epsilon": 0.05,
+                                                    "beta": {"name": "exponential", "p": 0.5}}
+    assert config["config"]["run"]["policy"]["head"] == "classification"
 
 
 def test_eval_writes_the_documented_keys(trained, tmp_path):
@@ -90,7 +92,7 @@ def test_eval_refuses_wrong_or_damaged_checkpoints(trained, tmp_path, argv, mess
         damaged.write_bytes(checkpoint.read_bytes()[:5000])
         checkpoint, message = damaged, "truncated or corrupted"
     proc = run_cli("eval", "--checkpoint", str(checkpoint), *argv, "--out", str(tmp_path / "out"))
-    assert proc.returncode == 1
+    assert proc.returncode == 2
     assert message in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
 
 
@@ -178,7 +180,7 @@ def test_resume_refuses_a_round_count_that_changes_what_was_played(trained, tmp_
     run = tmp_path / "run"
     shutil.copytree(trained, run)
     config = json.loads((run / "config.json").read_text())
-    config["config"]["run"]["schedule"] = "linear"  # as if started with --schedule linear
+    config["config"]["run"]["algorithm"]["beta"] = {"name": "linear"}  # as if started with --schedule linear
     (run / "config.json").write_text(json.dumps(config))
     if rounds == "2":  # as if started with --rounds 3 and killed after an episode of round 2
         config["config"]["run"]["rounds"] = 3
@@ -210,14 +212,18 @@ def test_compare_writes_table_curves_and_result(tmp_path):
 
 @pytest.mark.parametrize("argv, message", [
     (["train", "--algo", "dagr", "--game", "pong"], "invalid choice: 'dagr'"),
-    (["train", "--algo", "uct-classification", "--game", "pong", "--schedule", "linear"], "--schedule is dagger's"),
+    (["train", "--algo", "uct-classification", "--game", "pong", "--schedule", "linear"],
+     "--schedule is a setting of dagger, not of uct-classification"),
+    (["train", "--algo", "plato", "--game", "pong", "--epsilon", "0.1"], "--epsilon is a setting of dagger"),
     (["train", "--algo", "dagger", "--game", "pong", "--schedule", "cosine"], "--schedule cosine"),
-    (["train", "--algo", "plato", "--game", "pong", "--lambda-schedule", "-1"], "lambda schedule -1"),
+    (["train", "--algo", "plato", "--game", "pong", "--lambda-schedule", "-1"], "--lambda-schedule -1"),
     (["train", "--algo", "dagger", "--game", "pong", "--rounds", "0"], "must be a positive integer"),
     (["train", "--algo", "dagger", "--game", "pong", "--q-weights", "visits"], "--q-weights applies to"),
     (["compare", "--game", "pong", "--methods", "dagger", "--q-weights", "visits"], "--q-weights applies to"),
-    (["train", "--algo", "uct-classification", "--game", "pong", "--head", "regression"], "--head is the dagger"),
-    (["compare", "--game", "pong", "--methods", "uct-classification", "--head", "regression"], "--head is the dagger"),
+    (["train", "--algo", "uct-classification", "--game", "pong", "--head", "regression"],
+     "--head is a setting of dagger and plato, not of uct-classification"),
+    (["compare", "--game", "pong", "--methods", "uct-classification", "--head", "regression"],
+     "--head is a setting of dagger and plato, none of which is among the methods"),
     (["compare", "--game", "pong", "--methods", "dagger,ucc"], "unknown method 'ucc'"),
     (["compare", "--game", "pong", "--seeds", "0"], "must be a positive integer"),
     (["compare", "--game", "pong", "--labels", "3"], "fewer than one label per episode"),

@@ -16,7 +16,7 @@ def run_cli(*argv):
     (["--sims", "0"], "must be a positive integer"),
     (["--sims", "-5"], "must be a positive integer"),
     (["--frames-per-decision", "-1"], "must be a positive integer"),
-    (["--seconds-per-decision", "0"], "must be a number > 0"),
+    (["--seconds-per-decision", "0"], "must be a finite number > 0"),
     (["--depth", "0"], "must be a positive integer"),
     (["--sims", "5", "--frames-per-decision", "100"], "not allowed with argument"),
 ])

@@ -1,6 +1,8 @@
 """Synthetic planner labels for the imitation tests (no emulator, no planner)."""
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from imitation.dataset import EpisodeLabels, LabelSpec
@@ -34,7 +36,11 @@ def synthetic_episode(round: int, episode: int, spec: LabelSpec = SPEC, seed: in
 
 
 def assert_episodes_equal(a: EpisodeLabels, b: EpisodeLabels) -> None:
-    for name in ("obs", "action", "q", "visits", "step", "executed", "frames"):
-        np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
-    for name in ("round", "episode", "seed", "score", "env_steps", "lives_lost", "terminated"):
-        assert getattr(a, name) == getattr(b, name), name
+    """Every field of the schema's EpisodeLabels equal (arrays exactly, NaN == NaN)."""
+    for f in dataclasses.fields(a):
+        x, y = getattr(a, f.name), getattr(b, f.name)
+        if isinstance(x, np.ndarray):
+            np.testing.assert_array_equal(x, y, err_msg=f.name)
+            assert x.dtype == y.dtype, f.name
+        else:
+            assert x == y, f.name

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import torch
 
-from imitation.algorithms import (DAgger, DAggerMix, Plato, PlannerActs, PlannerDriven, PlatoTeacher,
-                                  make_algorithm)
+from imitation.algorithms import (DAgger, DAggerMix, Plato, PlannerActs, PlatoTeacher, UCTClassification,
+                                  UCTRegression, build_algorithm)
 from imitation.collect import collection_stats, play_and_label
 from imitation.dataset import EpisodeRecorder, LabelDataset, LabelSpec
 from imitation.policy import DistilledPolicy, PolicyConfig
@@ -64,7 +64,7 @@ class ScriptedPlanner:
         self.calls = []
 
     def decide(self, root_state, t):
-        assert root_state == t  # decided at the real state, numbered by the step
+        assert root_state == _Snap(t)  # decided at the real state, numbered by the step
         self.calls.append(t)
         q = np.arange(A, dtype=np.float64) + (t % A == np.arange(A)) * 10
         return Decision(t % A, q, np.ones(A, np.int64), frames=100, skipped=t in self.skipped)
@@ -170,18 +170,18 @@ def test_plato_teacher_follows_q_as_lambda_vanishes_and_the_learner_as_it_grows(
 
 
 def test_each_algorithm_acts_by_its_own_rule_per_round():
-    assert make_algorithm("uct-classification") == PlannerDriven("uct-classification", "classification")
-    assert make_algorithm("uct-regression").head == "regression"
-    assert make_algorithm("dagger", head="regression").head == "regression"
-    assert make_algorithm("plato", head="regression").head == "regression"
+    assert build_algorithm("uct-classification") == UCTClassification()
+    assert UCTClassification().head == "classification" and UCTRegression().head == "regression"
+    assert build_algorithm("dagger", head="regression").head == "regression"
+    assert build_algorithm("plato", head="regression").head == "regression"
     for r in range(3):
-        assert make_algorithm("uct-classification").rule(r) == PlannerActs()
-    dagger = make_algorithm("dagger")  # indicator: Guo et al.'s UCTtoClassification-Interleaved
-    assert dagger.rule(0) == PlannerActs() and dagger.rule(1) == DAggerMix(0.0, 0.05)
-    assert DAgger(ExponentialBeta(0.5)).rule(2) == DAggerMix(0.25, 0.05)
+        assert UCTClassification().rule(r, 3) == PlannerActs() == UCTRegression().rule(r, 3)
+    dagger = build_algorithm("dagger")  # indicator: Guo et al.'s UCTtoClassification-Interleaved
+    assert dagger.rule(0, 3) == PlannerActs() and dagger.rule(1, 3) == DAggerMix(0.0, 0.05)
+    assert DAgger(ExponentialBeta(0.5)).rule(2, 3) == DAggerMix(0.25, 0.05)
     plato = Plato(GeometricLambda(1.0, 0.5))
-    assert [plato.rule(r) for r in range(3)] == [PlatoTeacher(1.0), PlatoTeacher(0.5), PlatoTeacher(0.25)]
-    assert plato.rule(0).needs_learner and not dagger.rule(0).needs_learner
+    assert [plato.rule(r, 3) for r in range(3)] == [PlatoTeacher(1.0), PlatoTeacher(0.5), PlatoTeacher(0.25)]
+    assert plato.rule(0, 3).needs_learner and not dagger.rule(0, 3).needs_learner
 
 
 def test_plato_teacher_uses_the_softmax_policy_of_a_real_learner():

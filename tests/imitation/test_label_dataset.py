@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from common.errors import DistillError
-from imitation.dataset import (CorruptChunkWarning, EpisodeRecorder, LabelDataset, LabelSpec,
-                               chunk_name, is_validation)
+from imitation.dataset import (COLUMNS, SCHEMA, Column, CorruptChunkWarning, EpisodeRecorder, LabelDataset,
+                               LabelSpec, chunk_name, is_validation)
 from imitation_fixtures import SPEC, assert_episodes_equal, synthetic_episode
 from mcts.decision import Decision
 
@@ -152,7 +152,7 @@ def test_corrupted_chunk_is_refused_by_name(tmp_path):
     with pytest.raises(DistillError) as err:
         list(ds.iter_batches(10, split="all", shuffle=False))
     assert truncated.name in str(err.value)
-    assert err.value.exit_code == 1
+    assert err.value.exit_code == 2
 
 
 def test_corrupted_chunk_is_skipped_with_a_warning(tmp_path):
@@ -232,3 +232,119 @@ def test_killed_writer_resumes_without_duplicates_or_gaps(tmp_path):
     assert resumed.num_labels() == clean.num_labels()
     for key in sorted(clean.completed()):
         assert_episodes_equal(resumed.read_episode(*key), clean.read_episode(*key))
+
+
+# -- one table of columns ----------------------------------------------------------------
+
+NEW_COLUMNS = [
+    Column("value", "float32", (), "decision", "the expert's value of the state", batch=True, fill=np.nan),
+    Column("prior", "float32", ("A",), "decision", "a per-action prior", batch=True, fill=0.0),
+]
+
+
+class _Decision:
+    """A decision with any attributes (an expert that also returns the new column)."""
+
+    def __init__(self, **kw):
+        self.skipped = False
+        self.__dict__.update(kw)
+
+
+@pytest.mark.parametrize("column", NEW_COLUMNS, ids=lambda c: c.name)
+def test_a_new_column_is_one_table_line_written_read_checked_and_batched(tmp_path, column):
+    schema = SCHEMA.with_column(column)   # the one change a new label field needs
+    A = SPEC.num_actions
+    dims = column.dims(SPEC)
+    assert column.name in schema.table()
+    # Chunks written before the column existed still read, as its fill.
+    LabelDataset.create(tmp_path / "d", SPEC).write_episode(synthetic_episode(0, 0))
+    ds = LabelDataset.open(tmp_path / "d", expect=SPEC, schema=schema)
+    old = ds.read_episode(0, 0)
+    n = len(synthetic_episode(0, 0))
+    assert getattr(old, column.name).shape == (n, *dims)
+    np.testing.assert_array_equal(getattr(old, column.name), np.full((n, *dims), column.fill, np.float32))
+    assert ds.check(0, 0) is None
+    # The recorder takes it from the decision (the fill where a decision has none) ...
+    rng = np.random.default_rng(0)
+    rec = EpisodeRecorder(0, 1, 0, SPEC, schema=schema)
+    given = []
+    for t in range(5):
+        value = None if t == 2 else rng.normal(size=dims).astype(np.float32)
+        rec.add(t, rng.integers(0, 9, SPEC.obs_shape, dtype=np.uint8),
+                _Decision(action=t % A, q=rng.normal(size=A), visits=np.ones(A, np.int64), frames=7,
+                          **{column.name: value}), executed=0)
+        given.append(np.full(dims, column.fill, np.float32) if value is None else value)
+    ds.write_episode(rec.finish(score=1.0, env_steps=5, lives_lost=0, terminated=False))
+    # ... the chunk stores it, and reading, checking and batching give it back.
+    with np.load(ds.path / chunk_name(0, 1)) as z:
+        assert z[column.name].dtype == np.float32 and z[column.name].shape == (5, *dims)
+    np.testing.assert_array_equal(getattr(ds.read_episode(0, 1), column.name), np.stack(given))
+    assert ds.check(0, 1) is None
+    rows = {}
+    for batch in ds.iter_batches(3, split="all", seed=1):
+        assert getattr(batch, column.name).shape == (len(batch), *dims)
+        for i in range(len(batch)):
+            rows[(int(batch.episode[i]), int(batch.step[i]))] = getattr(batch, column.name)[i]
+    assert len(rows) == n + 5
+    for t in range(5):
+        np.testing.assert_array_equal(rows[(1, t)], given[t])
+    # A wrongly shaped column is refused when written and found when read.
+    bad = ds.read_episode(0, 1)
+    setattr(bad, column.name, np.zeros((5, *dims, 2), np.float32))
+    bad.episode = 2
+    with pytest.raises(ValueError, match=column.name):
+        ds.write_episode(bad)
+    with np.load(ds.path / chunk_name(0, 1)) as z:
+        arrays = {k: z[k] for k in z.files}
+    arrays[column.name] = np.zeros((4, *dims), np.float32)
+    np.savez_compressed(ds.path / chunk_name(0, 3), **{**arrays, "episode": np.full(5, 3)})
+    assert f"{column.name} has shape" in ds.check(0, 3)
+
+
+def test_the_table_drives_every_record():
+    import dataclasses
+
+    names = [c.name for c in COLUMNS]
+    labels = {f.name for f in dataclasses.fields(SCHEMA.EpisodeLabels)}
+    recorded = {c.name for c in COLUMNS if c.source in ("decision", "state", "episode")}
+    assert labels == {"round", "episode"} | recorded
+    assert [f.name for f in dataclasses.fields(SCHEMA.LabelBatch)] == [c.name for c in COLUMNS if c.batch]
+    with pytest.raises(ValueError, match="distinct"):
+        SCHEMA.with_column(Column("q", "float32", ("A",), "decision", "again"))
+    assert all(name in SCHEMA.table() for name in names)
+
+
+@pytest.mark.parametrize("damage", ["random", "truncated", "empty", "npy", "pickle"])
+def test_an_unreadable_chunk_gets_our_one_line_reason_never_allow_pickle(tmp_path, damage):
+    ds = _write(tmp_path / "d", [(0, 0)])
+    path = ds.path / chunk_name(0, 0)
+    if damage == "random":
+        path.write_bytes(np.random.default_rng(0).bytes(5000))
+    elif damage == "truncated":
+        path.write_bytes(path.read_bytes()[:3000])
+    elif damage == "empty":
+        path.write_bytes(b"")
+    elif damage == "npy":
+        with open(path, "wb") as f:
+            np.save(f, np.zeros(3))
+    else:
+        import pickle
+
+        path.write_bytes(pickle.dumps({"action": [1, 2]}))
+    reason = ds.check(0, 0)
+    assert reason and "pickle" not in reason.lower()
+    with pytest.raises(DistillError) as err:
+        ds.read_episode(0, 0)
+    message = str(err.value)
+    assert path.name in message and "allow_pickle" not in message and "\n" not in message
+    assert err.value.exit_code == 2
+
+
+def test_check_finds_a_chunk_of_another_seed_or_round(tmp_path):
+    ds = _write(tmp_path / "d", [(0, 0), (1, 0)])
+    assert ds.check(0, 0, seed=0) is None
+    assert "seed 0, not 5" in ds.check(0, 0, seed=5)
+    (ds.path / chunk_name(1, 0)).replace(ds.path / chunk_name(0, 1))  # round 1's chunk, renamed
+    assert "does not match the file name" in ds.check(0, 1)
+    aside = ds.set_aside(0, 1)
+    assert aside.is_file() and not ds.has(0, 1) and ds.keys() == [(0, 0)]

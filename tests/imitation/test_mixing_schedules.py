@@ -1,25 +1,25 @@
-"""DAgger beta schedules and PLATO's lambda schedule (rounds count from 0)."""
+"""DAgger beta schedules and PLATO's lambda schedule (rounds count from 0), and their text form."""
 from __future__ import annotations
 
 import pytest
 
-from common.errors import DistillError
+from common.errors import ConfigError
 from imitation.schedules import (ExponentialBeta, GeometricLambda, IndicatorBeta, LinearBeta,
                                  parse_beta_schedule, parse_lambda_schedule)
 
 
 def test_indicator_is_one_in_round_zero_only():
-    assert [IndicatorBeta()(i) for i in range(4)] == [1.0, 0.0, 0.0, 0.0]
+    assert [IndicatorBeta()(i, 4) for i in range(4)] == [1.0, 0.0, 0.0, 0.0]
 
 
 def test_exponential_is_p_to_the_round():
-    assert [ExponentialBeta(0.5)(i) for i in range(4)] == [1.0, 0.5, 0.25, 0.125]
-    assert ExponentialBeta(0.9)(3) == pytest.approx(0.729)
+    assert [ExponentialBeta(0.5)(i, 4) for i in range(4)] == [1.0, 0.5, 0.25, 0.125]
+    assert ExponentialBeta(0.9)(3, 4) == pytest.approx(0.729)
 
 
 def test_linear_goes_from_one_to_zero_over_the_rounds():
-    assert [LinearBeta(5)(i) for i in range(6)] == [1.0, 0.75, 0.5, 0.25, 0.0, 0.0]
-    assert [LinearBeta(1)(i) for i in range(2)] == [1.0, 0.0]
+    assert [LinearBeta()(i, 5) for i in range(6)] == [1.0, 0.75, 0.5, 0.25, 0.0, 0.0]
+    assert [LinearBeta()(i, 1) for i in range(2)] == [1.0, 0.0]
 
 
 def test_lambda_decreases_geometrically():
@@ -28,21 +28,32 @@ def test_lambda_decreases_geometrically():
 
 def test_negative_rounds_and_bad_parameters_are_refused():
     with pytest.raises(ValueError):
-        IndicatorBeta()(-1)
+        IndicatorBeta()(-1, 3)
     with pytest.raises(ValueError):
         ExponentialBeta(1.5)
     with pytest.raises(ValueError):
-        LinearBeta(0)
+        LinearBeta()(0, 0)
+    with pytest.raises(ConfigError) as err:
+        GeometricLambda(1.0, 0.0)
+    assert err.value.field == "ratio"
 
 
 def test_parsing_schedule_names():
-    assert parse_beta_schedule("indicator", 3) == IndicatorBeta()
-    assert parse_beta_schedule("exponential:0.8", 3) == ExponentialBeta(0.8)
-    assert parse_beta_schedule("exponential", 3) == ExponentialBeta(0.5)
-    assert parse_beta_schedule("linear", 4) == LinearBeta(4)
+    assert parse_beta_schedule("indicator") == IndicatorBeta()
+    assert parse_beta_schedule("exponential:0.8") == ExponentialBeta(0.8)
+    assert parse_beta_schedule("exponential") == ExponentialBeta(0.5)
+    assert parse_beta_schedule("linear") == LinearBeta()
     assert parse_lambda_schedule("1.0:0.25") == GeometricLambda(1.0, 0.25)
     for bad in ("cosine", "exponential:2", "linear:3", "indicator:1"):
-        with pytest.raises(DistillError):
-            parse_beta_schedule(bad, 3)
-    with pytest.raises(DistillError):
+        with pytest.raises(ConfigError) as err:
+            parse_beta_schedule(bad)
+        assert err.value.field == "beta"
+    with pytest.raises(ConfigError) as err:
         parse_lambda_schedule("0:0.5")
+    assert err.value.field == "lam"
+
+
+def test_a_schedule_reads_back_from_its_text():
+    for schedule in (IndicatorBeta(), ExponentialBeta(0.25), ExponentialBeta(1.0), LinearBeta()):
+        assert parse_beta_schedule(str(schedule)) == schedule
+    assert parse_lambda_schedule(str(GeometricLambda(0.1, 2.0))) == GeometricLambda(0.1, 2.0)

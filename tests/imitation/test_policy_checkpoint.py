@@ -42,7 +42,7 @@ def test_checkpoint_for_another_game_is_refused(saved, other, words):
     _, path = saved
     with pytest.raises(DistillError, match=words) as err:
         load_checkpoint(path, expect=other, device="cpu")
-    assert str(path) in str(err.value) and err.value.exit_code == 1
+    assert str(path) in str(err.value) and err.value.exit_code == 2
 
 
 def test_truncated_checkpoint_is_a_clear_error(saved):

@@ -18,7 +18,7 @@ def planner_actions(config, seed, steps=12, game="space_invaders"):
     actions = []
     with make_planner(planning_model_factory(game, env.config, config, 0), config, seed) as planner:
         for t in range(steps):
-            d = planner.decide(env.snapshot().ale_state, t)
+            d = planner.decide(env.snapshot(), t)
             actions.append((d.action, tuple(d.visits), tuple(np.nan_to_num(d.q, nan=-9)), d.frames))
             env.step(d.action)
     return actions
@@ -42,14 +42,14 @@ def test_kept_subtree_statistics_survive_the_move():
     env = AtariEnv("pong")
     env.reset(seed=0)
     planner = UCTPlanner(AtariPlanningModel("pong"), UCTConfig(budget=Budget(sims=30), max_depth=10), seed=0)
-    d = planner.decide(env.snapshot().ale_state, 0)
+    d = planner.decide(env.snapshot(), 0)
     tree = planner.tree
     assert tree.visits[0] == d.visits[d.action]        # the chosen child is now the root
     kept_children = tree.visits[tree.children[0][tree.children[0] >= 0]].copy()
     kept_nodes = tree.n
     assert kept_nodes > 1
     env.step(d.action)
-    d2 = planner.decide(env.snapshot().ale_state, 1)
+    d2 = planner.decide(env.snapshot(), 1)
     # the root started from the kept statistics: 30 new simulations on top of them
     assert not d2.skipped
     assert d2.visits.sum() == kept_children.sum() + 30
@@ -61,9 +61,21 @@ def test_node_cap_bounds_memory_over_an_episode():
     env.reset(seed=0)
     planner = UCTPlanner(AtariPlanningModel("breakout"), cfg, seed=0)
     for t in range(25):
-        planner.decide(env.snapshot().ale_state, t)
+        planner.decide(env.snapshot(), t)
         assert planner.tree.n <= 150 and planner.tree.capacity <= 150 and len(planner.tree.states) == planner.tree.n
         env.step(0)
+
+
+def test_a_root_of_another_game_is_refused():
+    """A planner for Pong given a Breakout state: one line naming both games (ALE alone
+    fails without saying why), for a single search and for root-parallel workers."""
+    env = AtariEnv("breakout")
+    env.reset(seed=0)
+    cfg = UCTConfig(budget=Budget(sims=2), max_depth=2)
+    with pytest.raises(DistillError, match="'pong' from a 'breakout' snapshot"):
+        UCTPlanner(AtariPlanningModel("pong"), cfg).decide(env.snapshot(), 0)
+    with pytest.raises(TypeError, match="AtariSnapshot"):   # a bare emulator state says no game
+        UCTPlanner(AtariPlanningModel("breakout"), cfg).decide(env.snapshot().ale_state, 0)
 
 
 def test_refuses_games_that_do_not_replay_exactly():

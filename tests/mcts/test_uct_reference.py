@@ -48,7 +48,7 @@ def test_same_decisions_as_plain_python_on_pong():
     env.reset(seed=0)
     fast, slow = UCTPlanner(AtariPlanningModel("pong"), config, seed=1), PlainUCT(AtariPlanningModel("pong"), config, seed=1)
     for t in range(15):
-        root = env.snapshot().ale_state
+        root = env.snapshot()
         d1, d2 = fast.decide(root, t), slow.decide(root, t)
         assert d1.action == d2.action
         np.testing.assert_array_equal(d1.visits, d2.visits)

@@ -1,0 +1,91 @@
+"""A Pong expert that reads the console RAM: a labeller whose labels are consistent.
+
+The tracker moves its paddle towards the ball's height, read from the RAM (addresses 54
+and 51, as annotated by Anand et al. 2019, "Unsupervised State Representation Learning
+in Atari"). It is an :class:`mcts.decision.Expert` like the planner, so it labels and
+plays through the same loop (:mod:`mcts.episode`); it tests the learning pipeline (can
+the network learn Pong from labels that agree with themselves?), not the planner.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from imitation.dataset import EpisodeRecorder, LabelDataset, LabelSpec
+from mcts.decision import Decision
+from mcts.episode import Episode
+
+PONG_BALL_Y, PONG_PLAYER_Y = 54, 51   # RAM addresses (Anand et al. 2019)
+
+
+def tracker_label(ram: np.ndarray, action_set: tuple[int, ...]) -> int:
+    """Index (into Pong's minimal action set) of the tracker's choice from the RAM [128]
+    uint8: move the paddle towards the ball's height, or stay within 3 units of it."""
+    gap = int(ram[PONG_BALL_Y]) - (int(ram[PONG_PLAYER_Y]) + 8)
+    if abs(gap) < 3:
+        return action_set.index(0)                            # NOOP
+    return action_set.index(4 if gap > 0 else 3)              # LEFT moves down, RIGHT up
+
+
+class RamTracker:
+    """The tracker as an :class:`mcts.decision.Expert`: it restores the root state into
+    its own emulator to read the RAM. Its decision carries no search: Q [A] is 1 for its
+    action and 0 for the others, every visit count is 1, and it spends no frames."""
+
+    def __init__(self, spec: LabelSpec, seed: int = 0):
+        from envs.atari import AtariPlanningModel, PlanningConfig
+
+        if spec.game != "pong":
+            raise ValueError(f"the RAM tracker plays pong, not {spec.game}")
+        self.action_set = tuple(spec.action_set)
+        self.num_actions = spec.num_actions
+        self.model = AtariPlanningModel(spec.game, PlanningConfig(
+            frame_skip=spec.preprocessing["frame_skip"],
+            full_action_space=spec.preprocessing["full_action_space"]), seed)
+
+    def decide(self, root_state, t: int) -> Decision:
+        self.model.restore_state(self.model.root_state(root_state))
+        a = tracker_label(self.model.state_key(), self.action_set)
+        return Decision(action=a, q=np.eye(self.num_actions)[a],
+                        visits=np.ones(self.num_actions, np.int64), frames=0)
+
+    def footprint(self) -> None:
+        return None
+
+    def __enter__(self) -> "RamTracker":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        pass
+
+
+def tracker_dataset(spec: LabelSpec, root: Path, labels: int, noise: float,
+                    seed: int) -> tuple[LabelDataset, list[float]]:
+    """``labels`` tracker labels of Pong states, written to a dataset under ``root``; the
+    tracker acts on its label with probability 1 - ``noise``, else at random
+    (:class:`imitation.evaluate.EpsilonExpert`). Returns the dataset and the tracker's
+    score in each labelling game. Episode e is reset with seed ``seed + e``."""
+    from envs.atari import AtariConfig, AtariEnv
+    from imitation.evaluate import EpsilonExpert
+
+    env = AtariEnv(spec.game, AtariConfig(), seed=seed)
+    rng = np.random.default_rng(seed)
+    actor = EpsilonExpert(noise, spec.num_actions)
+    tracker = RamTracker(spec, seed)
+    dataset = LabelDataset.create(root / "labels", spec)
+    written, scores = 0, []
+    while written < labels:
+        e = len(scores)
+        obs, _ = env.reset(seed=seed + e)
+        recorder = EpisodeRecorder(0, e, seed + e, spec)
+        episode = Episode(env, obs, actor, rng, expert=tracker)
+        for turn in episode:
+            recorder.add(turn.t, turn.obs, turn.decision, turn.action)
+            if written + len(recorder) >= labels:
+                break
+        dataset.write_episode(recorder.finish(score=episode.score, env_steps=episode.steps,
+                                              lives_lost=episode.lives_lost, terminated=episode.terminated))
+        written += len(recorder)
+        scores.append(episode.score)
+    return dataset, scores

@@ -1,0 +1,92 @@
+"""Algorithm objects hold their schedules and head: library defaults, settings by field,
+the trained policy's head derived from the algorithm, and the config serialised from them."""
+from __future__ import annotations
+
+import pytest
+
+from common.errors import ConfigError
+from common.rundir import to_jsonable
+from envs.atari import AtariConfig
+from imitation.algorithms import (ALGORITHMS, DAgger, Plato, UCTClassification, UCTRegression, build_algorithm,
+                                  learner_policy)
+from imitation.collect import CollectConfig
+from imitation.compare_atari import method_runs
+from imitation.evaluate import EvalProtocol
+from imitation.policy import PolicyConfig
+from imitation.rounds import DistillConfig
+from imitation.schedules import ExponentialBeta, GeometricLambda, IndicatorBeta, LinearBeta
+from imitation.train_policy import TrainConfig
+from mcts.config import UCTConfig
+
+
+def _run(algorithm, policy=None) -> DistillConfig:
+    return DistillConfig(algorithm=algorithm, game="Pong", rounds=3, episodes_per_round=2, seed=0,
+                         collect=CollectConfig("Pong", AtariConfig(), UCTConfig(), None),
+                         policy=policy or learner_policy(algorithm), train=TrainConfig(), eval=EvalProtocol())
+
+
+def test_the_defaults_are_the_library_s():
+    assert build_algorithm("dagger") == DAgger(IndicatorBeta(), 0.05, "classification")
+    assert build_algorithm("plato") == Plato(GeometricLambda(1.0, 0.5), "classification")
+    assert build_algorithm("dagger", beta=ExponentialBeta(0.5)).beta == ExponentialBeta(0.5)
+    assert build_algorithm("dagger", beta=None, epsilon=None).epsilon == 0.05   # None: the default
+    assert set(ALGORITHMS) == {"uct-classification", "uct-regression", "dagger", "plato"}
+
+
+def test_a_setting_the_algorithm_does_not_take_is_refused_by_its_field():
+    for name, key, value in (("uct-classification", "head", "regression"), ("plato", "beta", LinearBeta()),
+                             ("dagger", "lam", GeometricLambda()), ("uct-regression", "epsilon", 0.1)):
+        with pytest.raises(ConfigError) as err:
+            build_algorithm(name, **{key: value})
+        assert err.value.field == key and name in err.value.problem
+    with pytest.raises(ConfigError) as err:
+        DAgger(head="ranking")
+    assert err.value.field == "head"
+    with pytest.raises(ConfigError) as err:
+        build_algorithm("exit-maybe")
+    assert err.value.field == "algorithm"
+
+
+def test_the_policy_head_is_derived_from_the_algorithm():
+    assert learner_policy(UCTClassification()).head == "classification"
+    assert learner_policy(UCTRegression(), q_weights="visits") == PolicyConfig(head="regression", q_weights="visits")
+    assert learner_policy(DAgger(head="regression"), tau=0.2).tau == 0.2
+    assert learner_policy(Plato(), target="visits").target == "visits"
+    for algorithm, key, value in ((UCTClassification(), "tau", 0.2), (DAgger(), "q_weights", "visits"),
+                                  (UCTRegression(), "target", "visits")):
+        with pytest.raises(ConfigError) as err:
+            learner_policy(algorithm, **{key: value})
+        assert err.value.field == key
+    with pytest.raises(ConfigError) as err:   # a policy that is not the algorithm's
+        _run(UCTRegression(), PolicyConfig(head="classification"))
+    assert err.value.field == "policy.head"
+
+
+def test_the_config_names_algorithm_schedule_and_head():
+    run = to_jsonable(_run(DAgger(ExponentialBeta(0.25), head="regression")))
+    assert run["algorithm"] == {"name": "dagger", "beta": {"name": "exponential", "p": 0.25}, "epsilon": 0.05,
+                                "head": "regression"}
+    assert run["policy"]["head"] == "regression"
+    assert to_jsonable(Plato())["lam"] == {"name": "geometric", "initial": 1.0, "ratio": 0.5}
+    assert to_jsonable(UCTRegression()) == {"name": "uct-regression", "head": "regression"}
+    # every schedule serialises differently, so a resumed run sees a changed one
+    schedules = [to_jsonable(s) for s in (IndicatorBeta(), LinearBeta(), ExponentialBeta(0.5), ExponentialBeta(0.6))]
+    assert all(a != b for i, a in enumerate(schedules) for b in schedules[i + 1:])
+
+
+def test_compare_builds_each_method_from_the_same_defaults_and_the_flags_that_apply():
+    shared = _run(UCTClassification())
+    settings = {"beta": ExponentialBeta(0.5), "lam": None, "epsilon": None, "head": "regression"}
+    runs = method_runs(("uct-classification", "uct-regression", "dagger", "plato"), shared, settings,
+                       {"target": None, "tau": 0.3, "q_weights": None})
+    assert [r.algorithm for r in runs] == [UCTClassification(), UCTRegression(),
+                                           DAgger(ExponentialBeta(0.5), head="regression"), Plato(head="regression")]
+    assert [r.policy.head for r in runs] == ["classification", "regression", "regression", "regression"]
+    assert [r.policy.tau for r in runs] == [0.1, 0.3, 0.3, 0.3]   # tau only where the head uses it
+    assert all(r.collect == shared.collect and r.rounds == shared.rounds for r in runs)
+    with pytest.raises(ConfigError) as err:
+        method_runs(("uct-classification",), shared, {"beta": LinearBeta()}, {})
+    assert err.value.field == "beta"
+    with pytest.raises(ConfigError) as err:
+        method_runs(("dagger",), shared, {}, {"q_weights": "visits"})
+    assert err.value.field == "q_weights"
