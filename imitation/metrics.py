@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 from typing import Any, Callable, ContextManager, Sequence
 
@@ -114,6 +115,8 @@ class Consistency:
     actions:  :func:`agreement` of the second labeller's actions with the first's best.
     joystick: the same up to the fire button.
     q:        [N, A] the first labeller's root values;  first, second: [N] their actions.
+    frames:   [N, 2] the emulator frames of the first's and the second's decisions, and
+    seconds:  [N, 2] their wall time (None where the labels were computed elsewhere).
     """
 
     actions: Agreement
@@ -121,13 +124,16 @@ class Consistency:
     q: np.ndarray
     first: np.ndarray
     second: np.ndarray
+    frames: np.ndarray | None = None
+    seconds: np.ndarray | None = None
 
 
-def consistency(q: np.ndarray, first: np.ndarray, second: np.ndarray,
-                action_set: Sequence[int]) -> Consistency:
-    """The :class:`Consistency` of labels already computed (q [N, A], first and second [N])."""
+def consistency(q: np.ndarray, first: np.ndarray, second: np.ndarray, action_set: Sequence[int],
+                frames: np.ndarray | None = None, seconds: np.ndarray | None = None) -> Consistency:
+    """The :class:`Consistency` of labels already computed (q [N, A], first and second [N],
+    optionally their frames and seconds [N, 2])."""
     return Consistency(agreement(q, first, second), joystick_agreement(q, first, second, action_set),
-                       np.asarray(q), np.asarray(first), np.asarray(second))
+                       np.asarray(q), np.asarray(first), np.asarray(second), frames, seconds)
 
 
 @dataclass(frozen=True)
@@ -138,13 +144,17 @@ class _Probe:
     index: int       # the decision number both experts decide with
 
 
-def _decide_twice(probe: _Probe) -> tuple[np.ndarray, int, int]:
-    """(q [A], first action, second action) of two fresh experts at one state."""
-    decisions = []
+def _decide_twice(probe: _Probe) -> tuple[np.ndarray, int, int, tuple[int, int], tuple[float, float]]:
+    """(q [A], first action, second action, their frames, their seconds) of two fresh
+    experts at one state."""
+    decisions, seconds = [], []
     for make in (probe.first, probe.second):
         with make() as expert:
+            t0 = time.perf_counter()
             decisions.append(expert.decide(probe.state, probe.index))
-    return decisions[0].q, decisions[0].action, decisions[1].action
+            seconds.append(time.perf_counter() - t0)
+    first, second = decisions
+    return first.q, first.action, second.action, (first.frames, second.frames), tuple(seconds)
 
 
 def label_consistency(states: Sequence[Any], first: Labeller, second: Labeller, action_set: Sequence[int],
@@ -161,7 +171,8 @@ def label_consistency(states: Sequence[Any], first: Labeller, second: Labeller, 
     A = len(action_set)
     q = np.stack([o[0] for o in out]) if out else np.zeros((0, A))
     return consistency(q, np.array([o[1] for o in out], np.int64), np.array([o[2] for o in out], np.int64),
-                       action_set)
+                       action_set, np.array([o[3] for o in out], np.int64).reshape(-1, 2),
+                       np.array([o[4] for o in out], np.float64).reshape(-1, 2))
 
 
 # -- the expert's score under the evaluation protocol --------------------------------------

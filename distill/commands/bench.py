@@ -1,4 +1,7 @@
-"""``distill bench planner``: the planner's benchmarks as ratios measured in one run."""
+"""``distill bench planner``: the planner's benchmarks as ratios measured in one run.
+``distill bench labels``: label quality at fixed states (:mod:`imitation.label_quality`):
+how often two independent labellers agree and how often a labeller agrees with one of 16
+times its budget, with the labels per core-hour it costs."""
 from __future__ import annotations
 
 import argparse
@@ -8,7 +11,8 @@ from dataclasses import dataclass
 from distill.args import add_out, add_seed, positive_int
 
 NAME = "bench"
-HELP = "benchmark the planner: emulator efficiency, kernel cost, plain-Python reference, root-parallel scaling"
+HELP = ("benchmark the planner (emulator efficiency, kernel cost, plain-Python reference, root-parallel "
+        "scaling) or the labels' quality (agreement of independent labellers and with a 16x budget)")
 
 
 @dataclass(frozen=True)
@@ -22,18 +26,79 @@ class BenchConfig:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("what", choices=["planner"], help="what to benchmark")
-    parser.add_argument("--game", default="pong", help="ALE game (default pong)")
-    parser.add_argument("--decisions", type=positive_int, default=12, help="decisions per measurement (default 12)")
-    parser.add_argument("--sims", type=positive_int, default=40, help="simulations per decision (default 40)")
-    parser.add_argument("--depth", type=positive_int, default=30, help="search depth (default 30)")
-    parser.add_argument("--max-workers", type=positive_int, default=min(os.cpu_count() or 1, 4),
-                        help="largest root-worker count in the scaling run (default: cores, at most 4)")
-    add_seed(parser)
-    add_out(parser)
+    from distill.expert_args import add_expert_arguments
+
+    sub = parser.add_subparsers(dest="what", metavar="WHAT", required=True, parser_class=type(parser))
+    planner = sub.add_parser("planner", help="the planner's benchmarks in under 2 minutes")
+    planner.add_argument("--game", default="pong", help="ALE game (default pong)")
+    planner.add_argument("--decisions", type=positive_int, default=12, help="decisions per measurement (default 12)")
+    planner.add_argument("--sims", type=positive_int, default=40, help="simulations per decision (default 40)")
+    planner.add_argument("--depth", type=positive_int, default=30, help="search depth (default 30)")
+    planner.add_argument("--max-workers", type=positive_int, default=min(os.cpu_count() or 1, 4),
+                         help="largest root-worker count in the scaling run (default: cores, at most 4)")
+    labels = sub.add_parser("labels", help="label quality at fixed states, for the expert of `plan` / `train`")
+    labels.add_argument("--game", default="pong", help="ALE game (default pong)")
+    labels.add_argument("--states", type=positive_int, default=40, help="states probed (default 40)")
+    labels.add_argument("--stride", type=positive_int, default=10,
+                        help="steps between probed states along the sampling episode (default 10)")
+    labels.add_argument("--budget-factor", type=positive_int, default=16,
+                        help="the larger labeller's budget over the labeller's (default 16)")
+    labels.add_argument("--workers", type=positive_int, default=1,
+                        help="processes deciding the states (the figures do not depend on it; default 1)")
+    add_expert_arguments(labels)
+    for p in (planner, labels):
+        add_seed(p)
+        add_out(p)
 
 
 def run(args: argparse.Namespace) -> int:
+    return run_labels(args) if args.what == "labels" else run_planner(args)
+
+
+def run_labels(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from common import rundir
+    from distill.expert_args import expert_config
+    from envs.atari import AtariConfig, canonical_game
+    from envs.atari.determinism import require_exact_replay
+    from imitation.label_quality import LabelQualityConfig, label_quality, sample_states
+
+    game = canonical_game(args.game)
+    require_exact_replay(game)
+    cfg = LabelQualityConfig(game, expert_config(args), AtariConfig(), args.states, args.stride,
+                             args.budget_factor, args.seed)
+    out = rundir.prepare_out(args.out, NAME, f"labels-{game}")
+    rundir.write_config(out, NAME, cfg, args.seed)
+    with tqdm(total=cfg.states, desc="sampling states", disable=None) as bar:
+        states, action_set = sample_states(cfg, on_state=bar.update)
+    with tqdm(total=2 * len(states), desc="labelling", disable=None) as bar:
+        q = label_quality(cfg, states, action_set, workers=args.workers, on_result=lambda i, r: bar.update())
+    rundir.write_result(out, {"game": game, "states": len(states), "action_set": action_set, **vars_of(q)})
+    print(f"{game}: {len(states)} states, labeller {_budget(cfg.uct.budget)}, depth {cfg.uct.max_depth}, "
+          f"{cfg.uct.rollout_noise} rollout noise")
+    for name, c in (("two independent labellers", q.independent),
+                    (f"labeller vs {cfg.budget_factor}x its budget", q.larger)):
+        print(f"  {name}: joystick {c.joystick.value:.3f} (chance {c.joystick.chance:.3f}), exact action "
+              f"{c.actions.value:.3f} (chance {c.actions.chance:.3f}), on {c.actions.informative} informative states")
+    print(f"  {q.frames_per_decision:.0f} frames/decision at {q.frames_per_second:.0f} frames/s: "
+          f"{q.labels_per_core_hour:.0f} labels per core-hour")
+    print(f"  ({out}/result.json)")
+    return 0
+
+
+def vars_of(q) -> dict:
+    """The result's fields (dataclasses serialised by :func:`common.rundir.to_jsonable`)."""
+    from dataclasses import fields
+
+    return {f.name: getattr(q, f.name) for f in fields(q)}
+
+
+def _budget(budget) -> str:
+    return f"{budget.sims} sims" if budget.sims is not None else f"{budget.frames} frames"
+
+
+def run_planner(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from common import rundir
