@@ -9,6 +9,13 @@ from pathlib import Path
 from common.errors import DistillError
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse that exits 2 with a one-line reason (its default prints usage too)."""
+
+    def error(self, message: str):  # noqa: D401 - argparse API
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
 def _number(text: str, cast, ok, requirement: str):
     """Parse ``text`` with ``cast``; ``ok(value)`` must hold, else ``requirement`` is the reason."""
     try:

@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 from common.errors import DistillError
+from distill.args import Parser
 
 # Command modules, in the order ``distill --help`` lists them.
 COMMANDS = [
@@ -36,17 +37,10 @@ COMMANDS = [
 ]
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse that exits 2 with a one-line reason (its default prints usage too)."""
-
-    def error(self, message: str):  # noqa: D401 - argparse API
-        self.exit(2, f"{self.prog}: error: {message}\n")
-
-
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="distill", description=__doc__.splitlines()[0],
+    parser = Parser(prog="distill", description=__doc__.splitlines()[0],
                      epilog="Run `distill COMMAND --help` for a command's options.")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for module_name in COMMANDS:
         module = importlib.import_module(f"distill.commands.{module_name}")
         p = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP)

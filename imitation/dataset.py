@@ -453,7 +453,7 @@ class LabelDataset:
         return set(self._chunk_paths())
 
     def has(self, round: int, episode: int) -> bool:
-        return (self.path / chunk_name(round, episode)).exists()
+        return self.chunk_path(round, episode).exists()
 
     def chunk_path(self, round: int, episode: int) -> Path:
         return self.path / chunk_name(round, episode)

@@ -66,6 +66,7 @@ loop, :class:`mcts.episode.Episode`: this script only reads run folders and driv
 from __future__ import annotations
 
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -455,12 +456,11 @@ def _labels_total(run: Path) -> int:
 
 
 def main() -> None:
-    from distill.args import nonneg_int, positive_float, positive_int, probability
-    from distill.cli import _Parser   # one-line errors, as the CLI's
+    from distill.args import Parser, nonneg_int, positive_float, positive_int, probability
     from mcts.config import UCTConfig
 
-    p = _Parser(prog="bench_distill", description=__doc__.splitlines()[0])
-    sub = p.add_subparsers(dest="what", required=True, parser_class=_Parser)
+    p = Parser(prog="bench_distill", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="what", required=True, parser_class=Parser)
     lat = sub.add_parser("latency")
     lat.add_argument("--decisions", type=positive_int, default=100, help="planner decisions timed")
     lat.add_argument("--repeats", type=positive_int, default=20, help="policy forward passes timed per state")
@@ -517,7 +517,10 @@ def main() -> None:
     try:
         run_benchmark(args)
     except DistillError as exc:   # an unknown game, a bad budget, a damaged run folder
-        raise SystemExit(f"bench_distill {args.what}: error: {exc}") from None
+        from distill.flags import user_message
+
+        print(f"bench_distill {args.what}: error: {user_message(exc)}", file=sys.stderr)
+        raise SystemExit(exc.exit_code) from None
 
 
 def run_benchmark(args) -> None:
