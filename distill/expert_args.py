@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import argparse
 
-from distill.args import positive_float, positive_int
-from mcts.config import ROLLOUT_NOISE, Budget, UCTConfig
+from distill.args import nonneg_int, positive_float, positive_int, probability
+from mcts.config import ROLLOUT_NOISE, ROLLOUT_POLICIES, SELECTIONS, Budget, GuidanceConfig, UCTConfig
 
 DEFAULT_SIMS = 100
 DEFAULT_DEPTH = 50
@@ -53,3 +53,42 @@ def expert_config(args: argparse.Namespace) -> UCTConfig:
                      final_action=args.final_action, reuse_tree=not args.no_tree_reuse,
                      skip_rule=not args.no_skip_rule, node_cap=args.node_cap, root_workers=args.root_workers,
                      life_loss_penalty=args.life_loss_penalty, rollout_noise=args.rollout_noise)
+
+
+GUIDANCE_FLAGS = ("rollout_policy", "rollout_epsilon", "rollout_depth", "bootstrap", "value_mix", "selection",
+                  "c_puct", "lanes")
+
+
+def add_guidance_arguments(parser: argparse.ArgumentParser, what: str) -> None:
+    """The flags of a planner guided by a network (:class:`mcts.config.GuidanceConfig`);
+    ``what`` says where they apply (help text)."""
+    d = GuidanceConfig()
+    g = parser.add_argument_group(f"learner-guided planner ({what})")
+    g.add_argument("--rollout-policy", choices=ROLLOUT_POLICIES, default=None,
+                   help=f"rollouts follow the learner (epsilon-greedy) or are uniformly random (default {d.rollout})")
+    g.add_argument("--rollout-epsilon", type=probability, default=None, metavar="E",
+                   help=f"a learner rollout's random-action probability (default {d.rollout_epsilon})")
+    g.add_argument("--rollout-depth", type=nonneg_int, default=None, metavar="D",
+                   help="most steps of a rollout (default: to --depth)")
+    g.add_argument("--bootstrap", action=argparse.BooleanOptionalAction, default=None,
+                   help="end a rollout cut short with the value head's gamma^n V(s_n)")
+    g.add_argument("--value-mix", type=probability, default=None, metavar="LAMBDA",
+                   help="a leaf is worth (1 - LAMBDA) V(leaf) + LAMBDA rollout return (AlphaGo); "
+                        f"1 = rollouts only, 0 = value only (default {d.value_mix})")
+    g.add_argument("--selection", choices=SELECTIONS, default=None,
+                   help=f"UCB1, or PUCT with the policy as its prior (default {d.selection})")
+    g.add_argument("--c-puct", type=positive_float, default=None, help=f"PUCT's constant (default {d.c_puct})")
+    g.add_argument("--lanes", type=positive_int, default=None,
+                   help=f"leaves per batch, rolled out in lockstep with one network call per step (default {d.lanes})")
+
+
+def guidance_config(args: argparse.Namespace, base: GuidanceConfig = GuidanceConfig()) -> GuidanceConfig | None:
+    """``base`` with the guidance flags given; None when none is given."""
+    from dataclasses import replace
+
+    given = {name: getattr(args, name) for name in GUIDANCE_FLAGS if getattr(args, name) is not None}
+    if not given:
+        return None
+    if "rollout_policy" in given:
+        given["rollout"] = given.pop("rollout_policy")
+    return replace(base, **given)

@@ -22,6 +22,16 @@ FLAGS = {
     "root_workers": "--root-workers",
     "life_loss_penalty": "--life-loss-penalty",
     "rollout_noise": "--rollout-noise",
+    # the learner-guided planner (mcts.config.GuidanceConfig)
+    "guidance": "the learner-guided planner's flags (--rollout-policy, --bootstrap, --value-mix, --selection, ...)",
+    "rollout": "--rollout-policy",
+    "rollout_epsilon": "--rollout-epsilon",
+    "rollout_depth": "--rollout-depth",
+    "bootstrap": "--bootstrap",
+    "value_mix": "--value-mix",
+    "selection": "--selection",
+    "c_puct": "--c-puct",
+    "lanes": "--lanes",
     # the algorithm and its learner (imitation.algorithms, imitation.schedules)
     "algorithm": "--algo",
     "beta": "--schedule",

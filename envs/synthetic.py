@@ -44,6 +44,14 @@ class FiniteMDP:
     def state_key(self) -> np.ndarray:
         return np.frombuffer(np.int64(self.state).tobytes(), dtype=np.uint8).copy()
 
+    def observation(self) -> np.ndarray:
+        """[1] int64, the state index (what :class:`mcts.guide.TableGuide` reads)."""
+        return np.array([self.state], np.int64)
+
+    def spawn(self) -> "FiniteMDP":
+        """Another simulator of the same problem, with its own state and frame count."""
+        return FiniteMDP(self.next_state, self.reward, self.terminal, self.start)
+
 
 def bandit(means: list[float]) -> FiniteMDP:
     """One decision, arm a pays means[a], then the episode ends. Best arm: argmax means."""

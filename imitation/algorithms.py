@@ -15,6 +15,9 @@ which decides which states the next labels come from:
   planner's root values. No beta mixing: from round 0 on, the teacher stays close to the
   learner (at round 0, the learner at its seeded initialisation).
 
+:class:`ExpertIteration` (``exit``) changes the labeller instead: from round 1 the
+planner is guided by the learner (:meth:`Algorithm.guidance_of`), and the planner acts.
+
 An :class:`Algorithm` is a frozen dataclass that holds everything that tells it apart:
 its schedules (``DAgger(beta=ExponentialBeta(0.5))``, ``Plato(lam=GeometricLambda(1.0,
 0.5))``), the learner's exploration and the policy head it trains. Its defaults are the
@@ -27,12 +30,13 @@ A new algorithm is one class here with ``name``, ``head`` and ``rule``, and one 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 import numpy as np
 
 from common.errors import ConfigError
 from imitation.schedules import BetaSchedule, GeometricLambda, IndicatorBeta
+from mcts.config import GuidanceConfig
 
 HEADS = ("classification", "regression")
 
@@ -89,9 +93,28 @@ class PlatoTeacher:
 class Algorithm(Protocol):
     name: str   # as in ``distill train --algo``
     head: str   # the policy head it trains: "classification" or "regression"
+    default_target: str   # a classification head's target unless --target says
+    value_head: bool      # the policy learns the search's value too
+    label_weights: str    # "uniform", or "search": each label weighted by its significance
 
     def rule(self, round: int, rounds: int) -> ActingRule:
         """The acting rule of round ``round`` (counting from 0) of a ``rounds``-round run."""
+
+    def guidance_of(self, round: int) -> GuidanceConfig | None:
+        """How the learner of round ``round`` guides the planner (None: plain UCT)."""
+
+
+class Unguided:
+    """The planner of every round is UCT, as Guo et al.'s: no network in the search. The
+    policy learns the planner's action (or, for a regression head, its Q-values), every
+    label weighing the same, with no value head."""
+
+    default_target: ClassVar[str] = "action"
+    value_head: ClassVar[bool] = False
+    label_weights: ClassVar[str] = "uniform"
+
+    def guidance_of(self, round: int) -> None:
+        return None
 
 
 def _check_head(algorithm) -> None:
@@ -100,7 +123,7 @@ def _check_head(algorithm) -> None:
 
 
 @dataclass(frozen=True)
-class UCTClassification:
+class UCTClassification(Unguided):
     """UCTtoClassification (Guo et al. 2014): the planner plays and labels its own states in
     every round; a classifier is refitted on everything after each round."""
 
@@ -112,7 +135,7 @@ class UCTClassification:
 
 
 @dataclass(frozen=True)
-class UCTRegression:
+class UCTRegression(Unguided):
     """UCTtoRegression (Guo et al. 2014): as :class:`UCTClassification`, but the network
     regresses the planner's root Q-values and acts greedily on them."""
 
@@ -124,7 +147,7 @@ class UCTRegression:
 
 
 @dataclass(frozen=True)
-class DAgger:
+class DAgger(Unguided):
     """DAgger with a beta schedule; the learner explores with ``epsilon`` when it acts.
     head: the learner's head, ``classification`` (UCC-I with the indicator schedule) or
     ``regression`` (a UCTtoRegression learner that acts greedily on its Q-values)."""
@@ -145,7 +168,7 @@ class DAgger:
 
 
 @dataclass(frozen=True)
-class Plato:
+class Plato(Unguided):
     """PLATO with a (decreasing) lambda schedule; with a regression learner, pi_theta is
     its softmax(Q / tau)."""
 
@@ -160,7 +183,32 @@ class Plato:
         return PlatoTeacher(self.lam(round))
 
 
-ALGORITHMS: dict[str, type] = {cls.name: cls for cls in (UCTClassification, UCTRegression, DAgger, Plato)}
+@dataclass(frozen=True)
+class ExpertIteration:
+    """Expert iteration on the emulator (Anthony, Tian & Barber 2017; AlphaZero, Silver et
+    al. 2017): the teacher adapts to the learner. Round 0 is Guo et al.'s UCT; from round
+    1 the planner is guided by the latest network as ``guidance`` says (learner rollouts,
+    bootstrapped leaves, a PUCT prior; :class:`mcts.guided.GuidedUCT`), and it plays and
+    labels its own states. The network is a classifier with a value head: it learns the
+    search's visit distribution, each state weighted by how significant the search's
+    preference is, and the search's value of the state (:func:`learner_policy`)."""
+
+    name: str = field(default="exit", init=False)
+    head: str = field(default="classification", init=False)
+    guidance: GuidanceConfig = GuidanceConfig(rollout="learner", bootstrap=True)
+    default_target: ClassVar[str] = "visits"
+    value_head: ClassVar[bool] = True
+    label_weights: ClassVar[str] = "search"
+
+    def rule(self, round: int, rounds: int) -> ActingRule:
+        return PlannerActs()
+
+    def guidance_of(self, round: int) -> GuidanceConfig | None:
+        return None if round == 0 else self.guidance
+
+
+ALGORITHMS: dict[str, type] = {cls.name: cls for cls in (UCTClassification, UCTRegression, DAgger, Plato,
+                                                         ExpertIteration)}
 """``--algo`` name -> class (``cls.name`` is the dataclass field's default)."""
 
 
@@ -203,6 +251,8 @@ def learner_policy(algorithm: Algorithm, *, network=None, target: str | None = N
             raise ConfigError(key, f"applies to a {wanted} head only; {algorithm.name} trains a "
                                    f"{algorithm.head} head")
     d = PolicyConfig()
-    return PolicyConfig(head=algorithm.head, target=d.target if regression else (target or d.target),
+    return PolicyConfig(head=algorithm.head,
+                        target=d.target if regression else (target or algorithm.default_target),
                         tau=tau or d.tau, q_weights=q_weights or d.q_weights,
-                        network=network or NetworkConfig())
+                        network=network or NetworkConfig(), value_head=algorithm.value_head,
+                        label_weights=algorithm.label_weights)

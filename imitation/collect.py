@@ -88,6 +88,11 @@ class EpisodeTask:
     round: int
     episode: int
     write_to: str | None = None
+    guidance: Any = None   # a mcts.config.GuidanceConfig: the learner guides the planner
+
+    @property
+    def needs_learner(self) -> bool:
+        return self.rule.needs_learner or self.guidance is not None
 
 
 @dataclass(frozen=True)
@@ -170,8 +175,8 @@ def one_torch_thread():
 
 def collect_episode(task: EpisodeTask, learner: LearnerWeights | None,
                     on_step: Callable[[float], None] | None = None) -> EpisodeLabels:
-    """Play and label one episode. The learner runs on one CPU thread, so its actions
-    are the same in every process."""
+    """Play and label one episode. The learner (acting, or guiding the planner) runs on
+    one CPU thread, so its outputs are the same in every process."""
     from envs.atari import AtariEnv
     from envs.atari.determinism import require_exact_replay
     from mcts.play import uct_expert
@@ -180,11 +185,11 @@ def collect_episode(task: EpisodeTask, learner: LearnerWeights | None,
     require_exact_replay(cfg.game)
     seeds = episode_seeds(task.seed, task.round, task.episode)
     with one_torch_thread():
-        policy = learner.build() if task.rule.needs_learner else None
+        policy = learner.build() if task.needs_learner else None
         env = AtariEnv(cfg.game, cfg.env, seed=seeds.env)
         obs, _ = env.reset(seed=seeds.env)
         recorder = EpisodeRecorder(task.round, task.episode, task.seed, task.spec)
-        with uct_expert(cfg.game, cfg.env, cfg.uct, seeds.planner) as planner:
+        with uct_expert(cfg.game, cfg.env, cfg.uct, seeds.planner, task.guidance, policy) as planner:
             return play_and_label(env, obs, planner, task.rule, policy, recorder,
                                   np.random.default_rng(seeds.acting), cfg.labels_per_episode, on_step)
 

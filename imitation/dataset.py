@@ -123,6 +123,10 @@ COLUMNS: tuple[Column, ...] = (
     Column("executed",   "int64",   (),       "state",    "the action actually executed at that state",
            action_index=True),
     Column("frames",     "int64",   (),       "decision", "emulator frames the planner spent on the decision"),
+    Column("value",      "float32", (),       "decision", "the search's value of the state (visit-weighted mean "
+           "root return; NaN in chunks written before it)", batch=True, fill=float("nan")),
+    Column("weight",     "float32", (),       "decision", "significance of the planner's preference in [0, 1] "
+           "(mcts.targets; 1 in chunks written before it)", batch=True, fill=1.0),
     Column("episode",    "int64",   (),       "key",      "the chunk's episode (where the label comes from)",
            batch=True),
     Column("step",       "int64",   (),       "state",    "the environment step of the state", batch=True),

@@ -15,6 +15,10 @@ reference labeller preferred something). The cost comes beside it: the labeller'
 emulator frames per decision, its frames per second (wall time: this machine's, not
 reproducible) and so its labels per core-hour, 3600 x frames/s / frames per decision.
 
+A guided labeller (``guidance`` with a ``checkpoint``, :class:`mcts.guided.GuidedUCT`)
+is measured the same way: the network of the checkpoint guides both labellers and the
+larger one, so the check says what expert iteration's labels would be worth with it.
+
 States: every ``stride``-th decision (skipped ones left out) of one episode the expert
 plays from ``reset(seed)`` at the labeller's budget and depth but with the default,
 independent rollout noise, so that variants of the rollout noise are probed on the same
@@ -32,7 +36,7 @@ import numpy as np
 from common.errors import ConfigError
 from envs.atari import AtariConfig
 from imitation.metrics import Consistency, ExpertMaker, label_consistency
-from mcts.config import Budget, UCTConfig
+from mcts.config import Budget, GuidanceConfig, UCTConfig
 
 
 @dataclass(frozen=True)
@@ -41,7 +45,8 @@ class LabelQualityConfig:
     uct:            the labeller (a sims or frames budget: the check must be reproducible);
     states:         states probed; stride: steps between them along the sampling episode;
     budget_factor:  the larger labeller's budget over the labeller's;
-    seed:           the sampling episode's seed; the labellers use seed + 1, + 2, + 3."""
+    seed:           the sampling episode's seed; the labellers use seed + 1, + 2, + 3;
+    guidance:       the labellers are guided by the policy in ``checkpoint`` (None: UCT)."""
 
     game: str
     uct: UCTConfig
@@ -50,8 +55,13 @@ class LabelQualityConfig:
     stride: int = 10
     budget_factor: int = 16
     seed: int = 0
+    guidance: GuidanceConfig | None = None
+    checkpoint: str | None = None
 
     def __post_init__(self):
+        if (self.guidance is None) != (self.checkpoint is None):
+            raise ConfigError("guidance", "and a checkpoint go together: a guided labeller needs the policy "
+                                          "that guides it, and a policy guides only with guidance")
         for name in ("states", "stride", "budget_factor"):
             if getattr(self, name) < 1:
                 raise ConfigError(name, f"must be >= 1, got {getattr(self, name)}")
@@ -134,6 +144,23 @@ def label_quality(config: LabelQualityConfig, states: Sequence[Any], action_set:
 
     uct = replace(config.uct, reuse_tree=False)
     big = replace(uct, budget=scaled(uct.budget, config.budget_factor))
-    return compare_labellers(states, partial(uct_expert, config.game, config.env, uct),
-                             partial(uct_expert, config.game, config.env, big), action_set, config.seed,
-                             workers=workers, on_result=on_result)
+    if config.guidance is None:
+        makers = [partial(uct_expert, config.game, config.env, u) for u in (uct, big)]
+    else:
+        makers = [partial(guided_expert, config.game, config.env, u, config.guidance, config.checkpoint)
+                  for u in (uct, big)]
+    return compare_labellers(states, *makers, action_set, config.seed, workers=workers, on_result=on_result)
+
+
+def guided_expert(game: str, env: AtariConfig, uct: UCTConfig, guidance: GuidanceConfig, checkpoint: str,
+                  seed: int):
+    """A :class:`mcts.guided.GuidedUCT` expert guided by the policy in ``checkpoint`` (on one
+    CPU thread, so its labels do not depend on the process), as a context manager."""
+    import torch
+
+    from imitation.checkpoint import load_checkpoint
+    from mcts.play import uct_expert
+
+    torch.set_num_threads(1)
+    policy = load_checkpoint(checkpoint, device="cpu").policy
+    return uct_expert(game, env, uct, seed, guidance, policy)

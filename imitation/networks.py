@@ -46,9 +46,12 @@ class NetworkConfig:
 
 
 class AtariConvNet(nn.Module):
-    """uint8 [B, frames, size, size] -> [B, num_actions] (logits or Q-values)."""
+    """uint8 [B, frames, size, size] -> [B, num_actions] (logits or Q-values); with
+    ``value_head``, also a scalar value [B] from the same hidden layer (AlphaZero's two
+    heads, Silver et al. 2017), made after the other layers so that their seeded
+    initialisation is the same with or without it."""
 
-    def __init__(self, config: NetworkConfig, num_actions: int):
+    def __init__(self, config: NetworkConfig, num_actions: int, value_head: bool = False):
         super().__init__()
         convs, hidden = _LAYERS[config.arch]
         layers: list[nn.Module] = []
@@ -63,6 +66,7 @@ class AtariConvNet(nn.Module):
         self.num_actions = num_actions
         self.register_buffer("input_mean", torch.zeros(config.frames, config.size, config.size))
         self.register_buffer("input_mean_set", torch.tensor(False))
+        self.value = nn.Linear(hidden, 1) if value_head else None
 
     @property
     def input_mean_fitted(self) -> bool:
@@ -81,3 +85,8 @@ class AtariConvNet(nn.Module):
 
     def forward(self, obs: torch.Tensor) -> torch.Tensor:
         return self.head(self.features(obs.float() / 255.0 - self.input_mean))
+
+    def forward_with_value(self, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(outputs [B, num_actions], value [B]); only for a network with a value head."""
+        hidden = self.head[1](self.head[0](self.features(obs.float() / 255.0 - self.input_mean)))
+        return self.head[2](hidden), self.value(hidden).squeeze(-1)

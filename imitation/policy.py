@@ -24,6 +24,14 @@ Monte-Carlo Tree Search Planning", train the DQN-2013 network two ways:
   single return as much as a well-explored one.
 
 Both act epsilon-greedily with :meth:`DistilledPolicy.act`.
+
+For expert iteration (Anthony et al. 2017; AlphaZero, Silver et al. 2017) two options
+carry more of what the search knows: ``value_head`` adds a value output trained with a
+squared error on the search's value of the state (the ``value`` label column; rows
+without one, NaN, are left out), and ``label_weights="search"`` weights each row's
+policy loss by the ``weight`` column, the significance of the planner's preference
+(:mod:`mcts.targets`): sum_i w_i l_i / sum_i w_i. :meth:`DistilledPolicy.evaluate`
+gives (log pi, value) for a batch, what a guided search asks (:class:`mcts.guide.Guide`).
 """
 from __future__ import annotations
 
@@ -41,6 +49,7 @@ from imitation.networks import AtariConvNet, NetworkConfig
 Head = Literal["classification", "regression"]
 Target = Literal["action", "visits"]
 QWeights = Literal["uniform", "visits"]
+LabelWeights = Literal["uniform", "search"]
 
 
 @dataclass(frozen=True)
@@ -51,6 +60,9 @@ class PolicyConfig:
     q_weights: regression only: each Q target's weight in the squared error, ``uniform``
              or its root visit count (``visits``, the precision-weighted fit).
     network: the convolutional network.
+    value_head: a value output, fitted to the search's value of each state.
+    label_weights: ``uniform``, or ``search``: each row's policy loss weighted by the
+             significance of the planner's preference there (the ``weight`` column).
     """
 
     head: Head = "classification"
@@ -58,8 +70,12 @@ class PolicyConfig:
     tau: float = 0.1
     q_weights: QWeights = "uniform"
     network: NetworkConfig = field(default_factory=NetworkConfig)
+    value_head: bool = False
+    label_weights: LabelWeights = "uniform"
 
     def __post_init__(self):
+        if self.label_weights not in ("uniform", "search"):
+            raise ValueError(f"unknown label_weights {self.label_weights!r}")
         if self.head not in ("classification", "regression"):
             raise ValueError(f"unknown head {self.head!r}")
         if self.target not in ("action", "visits"):
@@ -76,7 +92,9 @@ class PolicyConfig:
     @classmethod
     def from_json(cls, data: dict) -> "PolicyConfig":
         return cls(head=data["head"], target=data["target"], tau=float(data["tau"]),
-                   q_weights=data.get("q_weights", "uniform"), network=NetworkConfig(**data["network"]))
+                   q_weights=data.get("q_weights", "uniform"), network=NetworkConfig(**data["network"]),
+                   value_head=bool(data.get("value_head", False)),
+                   label_weights=data.get("label_weights", "uniform"))
 
 
 def best_actions(q: np.ndarray, action: np.ndarray) -> np.ndarray:
@@ -109,12 +127,22 @@ class DistilledPolicy(nn.Module):
         self.num_actions = num_actions
         with torch.random.fork_rng(devices=[]):  # seeded init, global RNG untouched
             torch.manual_seed(seed)
-            self.net = AtariConvNet(config.network, num_actions)
+            self.net = AtariConvNet(config.network, num_actions, value_head=config.value_head)
         self.device = resolve_device(device)
         self.to(self.device)
 
     def forward(self, obs: torch.Tensor) -> torch.Tensor:
         return self.net(obs)
+
+    @property
+    def has_value(self) -> bool:
+        return self.config.value_head
+
+    def outputs_and_value(self, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """(outputs [B, A], value [B] or None without a value head)."""
+        if self.config.value_head:
+            return self.net.forward_with_value(obs)
+        return self.net(obs), None
 
     # -- pi_theta -------------------------------------------------------------------
 
@@ -130,31 +158,61 @@ class DistilledPolicy(nn.Module):
     # -- training -------------------------------------------------------------------
 
     def loss(self, batch: LabelBatch) -> torch.Tensor:
-        """The head's supervised loss on a batch of planner labels (a scalar tensor)."""
-        return self.loss_from_outputs(self(self.obs_tensor(batch.obs)), batch)
+        """The supervised loss on a batch of planner labels (a scalar tensor): the head's,
+        plus the value's squared error with a value head."""
+        out, value = self.outputs_and_value(self.obs_tensor(batch.obs))
+        return self.loss_from_outputs(out, batch, value)
 
-    def loss_from_outputs(self, out: torch.Tensor, batch: LabelBatch) -> torch.Tensor:
-        """:meth:`loss` given the network's outputs [B, A] on ``batch.obs``."""
+    def loss_from_outputs(self, out: torch.Tensor, batch: LabelBatch,
+                          value: torch.Tensor | None = None) -> torch.Tensor:
+        """:meth:`loss` given the network's outputs [B, A] (and value [B]) on ``batch.obs``."""
+        search = self.config.label_weights == "search"
         if self.config.head == "regression":
-            q = torch.as_tensor(batch.q, dtype=torch.float32, device=self.device)
-            tried = torch.isfinite(q)
-            if self.config.q_weights == "visits":
-                weight = torch.as_tensor(batch.visits, dtype=torch.float32, device=self.device)
-                weight = torch.where(tried, weight, torch.zeros_like(weight))
+            weight, err2 = self._q_errors(out, batch)          # [B, A] each
+            if search:   # each row's weighted mean error, rows weighted by significance
+                per_row = (weight * err2).sum(dim=-1) / weight.sum(dim=-1).clamp_min(1)
             else:
-                weight = tried.float()
-            err = torch.where(tried, out - torch.nan_to_num(q), torch.zeros_like(out))
-            return (weight * err ** 2).sum() / weight.sum().clamp_min(1)
-        action = torch.as_tensor(batch.action, dtype=torch.long, device=self.device)
+                policy = (weight * err2).sum() / weight.sum().clamp_min(1)
+        else:
+            per_row = -(self._target(batch) * F.log_softmax(out, dim=-1)).sum(dim=-1)   # [B]
+            policy = per_row.mean()
+        if search:
+            w = torch.as_tensor(batch.weight, dtype=torch.float32, device=self.device)
+            policy = (w * per_row).sum() / w.sum().clamp_min(1e-8)
+        if value is None:
+            return policy
+        return policy + self.value_loss(value, batch)
+
+    def _q_errors(self, out: torch.Tensor, batch: LabelBatch) -> tuple[torch.Tensor, torch.Tensor]:
+        """(weight [B, A], squared error [B, A]) of the regression head's Q targets."""
+        q = torch.as_tensor(batch.q, dtype=torch.float32, device=self.device)
+        tried = torch.isfinite(q)
+        if self.config.q_weights == "visits":
+            weight = torch.as_tensor(batch.visits, dtype=torch.float32, device=self.device)
+            weight = torch.where(tried, weight, torch.zeros_like(weight))
+        else:
+            weight = tried.float()
+        err = torch.where(tried, out - torch.nan_to_num(q), torch.zeros_like(out))
+        return weight, err ** 2
+
+    def _target(self, batch: LabelBatch) -> torch.Tensor:
+        """[B, A] the classification head's target distribution."""
         if self.config.target == "action":
             best = torch.as_tensor(best_actions(batch.q, batch.action), device=self.device)
-            target = best / best.sum(dim=-1, keepdim=True)
-            return -(target * F.log_softmax(out, dim=-1)).sum(dim=-1).mean()
+            return best / best.sum(dim=-1, keepdim=True)
+        action = torch.as_tensor(batch.action, dtype=torch.long, device=self.device)
         visits = torch.as_tensor(batch.visits, dtype=torch.float32, device=self.device)
         total = visits.sum(dim=-1, keepdim=True)
         onehot = F.one_hot(action, self.num_actions).float()
-        target = torch.where(total > 0, visits / total.clamp_min(1), onehot)
-        return -(target * F.log_softmax(out, dim=-1)).sum(dim=-1).mean()
+        return torch.where(total > 0, visits / total.clamp_min(1), onehot)
+
+    def value_loss(self, value: torch.Tensor, batch: LabelBatch) -> torch.Tensor:
+        """Mean squared error of ``value`` [B] against ``batch.value`` over the rows that
+        have one (0 when none does)."""
+        target = torch.as_tensor(batch.value, dtype=torch.float32, device=self.device)
+        known = torch.isfinite(target)
+        err = torch.where(known, value - torch.nan_to_num(target), torch.zeros_like(value))
+        return (err ** 2).sum() / known.sum().clamp_min(1)
 
     # -- acting (numpy in, numpy out) -------------------------------------------------
 
@@ -175,6 +233,15 @@ class DistilledPolicy(nn.Module):
         """[B, A] float64 log pi_theta(a | obs), as PLATO's teacher needs it."""
         out = self(self.obs_tensor(obs))
         return self.log_pi_from_outputs(out.double()).cpu().numpy()
+
+    @torch.inference_mode()
+    def evaluate(self, obs: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """(log pi_theta [B, A] float64, value [B] float64 or None without a value head)
+        for obs [B, 4, 84, 84] uint8: one forward pass, what a guided search asks
+        (:class:`mcts.guide.Guide`)."""
+        out, value = self.outputs_and_value(self.obs_tensor(obs))
+        log_pi = self.log_pi_from_outputs(out.double()).cpu().numpy()
+        return log_pi, None if value is None else value.double().cpu().numpy()
 
     @torch.inference_mode()
     def greedy(self, obs: np.ndarray) -> np.ndarray:

@@ -132,6 +132,7 @@ def check_resume(out: Path, config: DistillConfig) -> None:
     if not isinstance(before_rounds, int):
         before_rounds = None
     others = [k for k in changed if k != "rounds" or before_rounds is None]  # --rounds may change
+    others = [k for k in others if not (k.startswith("algorithm.guidance.") and _unguided_so_far(out, config))]
     if others:
         raise DistillError(f"--resume: {out} was started with other settings ({', '.join(others)} "
                            f"differ); resume with the same flags or choose another --out")
@@ -143,6 +144,20 @@ def check_resume(out: Path, config: DistillConfig) -> None:
     _completed_rounds(out)
     if (labels_dir(out) / MANIFEST).exists():
         LabelDataset.open(labels_dir(out), expect=label_spec(config.game, config.collect.env))
+
+
+def _unguided_so_far(out: Path, config: DistillConfig) -> bool:
+    """No round the learner guides has been played or labelled yet, so the guidance may
+    still change on ``--resume`` (choosing it after round 0, e.g. with ``distill bench
+    labels`` on round 0's checkpoint): the run then equals one started with it."""
+    guided = [r for r in range(config.rounds) if config.algorithm.guidance_of(r) is not None]
+    if not guided:
+        return False
+    if len(_completed_rounds(out)) > guided[0]:
+        return False
+    if (labels_dir(out) / MANIFEST).is_file():
+        return all(r < guided[0] for r, _ in LabelDataset.open(labels_dir(out)).keys())
+    return True
 
 
 def _check_new_round_count(out: Path, config: DistillConfig, before_rounds: int) -> None:
@@ -220,12 +235,13 @@ def _heal_labels(dataset: LabelDataset, config: DistillConfig, execution: Execut
     rules = {r: config.algorithm.rule(r, config.rounds) for r in sorted({r for r, _ in missing})}
     learners = {}   # every learner loaded before any labelling: a bad checkpoint is refused first
     for r, rule in rules.items():
-        if rule.needs_learner:
+        if rule.needs_learner or config.algorithm.guidance_of(r) is not None:
             policy = (load_checkpoint(checkpoint_path(out, r - 1), expect=spec, device="cpu").policy
                       if r > 0 else _new_policy(config, spec, execution.device))
             learners[r] = LearnerWeights.of(policy)
     for r, rule in rules.items():
-        tasks = [EpisodeTask(config.collect, spec, rule, config.seed, r, e) for rr, e in missing if rr == r]
+        tasks = [EpisodeTask(config.collect, spec, rule, config.seed, r, e,
+                             guidance=config.algorithm.guidance_of(r)) for rr, e in missing if rr == r]
         _collect(tasks, learners.get(r), dataset, execution, r, config)
     return missing
 
@@ -282,9 +298,9 @@ def run_distillation(config: DistillConfig, execution: Execution, out: Path,
     try:
         for r in range(len(rounds), config.rounds):
             t0 = time.perf_counter()
-            rule = algorithm.rule(r, config.rounds)
-            learner = LearnerWeights.of(policy) if rule.needs_learner else None
-            tasks = [EpisodeTask(config.collect, spec, rule, config.seed, r, e)
+            rule, guidance = algorithm.rule(r, config.rounds), algorithm.guidance_of(r)
+            learner = LearnerWeights.of(policy) if rule.needs_learner or guidance is not None else None
+            tasks = [EpisodeTask(config.collect, spec, rule, config.seed, r, e, guidance=guidance)
                      for e in range(config.episodes_per_round) if not dataset.has(r, e)]
             outcomes = _collect(tasks, learner, dataset, execution, r, config)
             collect_seconds = time.perf_counter() - t0
@@ -314,6 +330,7 @@ def run_distillation(config: DistillConfig, execution: Execution, out: Path,
                 "action_entropy": fit.action_entropy,
                 "train_loss": fit.epoch_losses[-1] if fit.epoch_losses else math.nan,
                 "val_loss": fit.val_losses[-1] if fit.val_losses else math.nan,
+                "val_value_loss": fit.val_value_losses[-1] if fit.val_value_losses else math.nan,
                 "train_steps": fit.steps,
                 "labeling_frames_per_second": new_frames / collect_seconds if outcomes else None,
                 "episodes_played": len(outcomes),

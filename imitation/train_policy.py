@@ -55,13 +55,15 @@ class AgreementStats:
     figure). action_entropy: mean entropy of pi_theta (nats) over all rows. loss: the
     head's loss, row-weighted over all rows (NaN if none): with labels as noisy as a small
     search gives, its value on the validation split, not the training loss, says whether
-    the network learns anything that holds on unseen episodes."""
+    the network learns anything that holds on unseen episodes. value_loss: with a value
+    head, its mean squared error over the rows that have a value target (NaN otherwise)."""
 
     agreement: float
     action_entropy: float
     rows: int
     informative_rows: int = 0
     loss: float = math.nan
+    value_loss: float = math.nan   # the value head's squared error on rows with a value target
 
 
 @dataclass
@@ -70,6 +72,7 @@ class TrainResult:
     losses: list[float] = field(default_factory=list)        # [steps] minibatch losses
     epoch_losses: list[float] = field(default_factory=list)  # [epochs run] mean loss
     val_losses: list[float] = field(default_factory=list)    # [epochs run] validation loss (empty without a split)
+    val_value_losses: list[float] = field(default_factory=list)  # [epochs run] the value head's, on that split
     train_rows: int = 0
     val_rows: int = 0
     val_agreement: float = math.nan
@@ -83,10 +86,15 @@ def evaluate_agreement(policy: DistilledPolicy, dataset: LabelDataset, split: Sp
     was_training = policy.training
     policy.eval()
     agree, entropy, loss, rows, informative = 0, 0.0, 0.0, 0, 0
+    value_se, value_rows = 0.0, 0
     for batch in dataset.iter_batches(batch_size, split=split, val_fraction=val_fraction,
                                       shuffle=False):
-        out = policy(policy.obs_tensor(batch.obs))
-        loss += float(policy.loss_from_outputs(out, batch).item()) * len(batch)
+        out, value = policy.outputs_and_value(policy.obs_tensor(batch.obs))
+        loss += float(policy.loss_from_outputs(out, batch, value).item()) * len(batch)
+        if value is not None:
+            known = int(np.isfinite(batch.value).sum())
+            value_se += float(policy.value_loss(value, batch).item()) * known
+            value_rows += known
         logp = policy.log_pi_from_outputs(out.double())
         best = best_actions(batch.q, batch.action)
         greedy = out.argmax(dim=-1).cpu().numpy()
@@ -99,7 +107,7 @@ def evaluate_agreement(policy: DistilledPolicy, dataset: LabelDataset, split: Sp
     if rows == 0:
         return AgreementStats(math.nan, math.nan, 0)
     return AgreementStats(agree / informative if informative else math.nan, entropy / rows, rows,
-                          informative, loss / rows)
+                          informative, loss / rows, value_se / value_rows if value_rows else math.nan)
 
 
 def train_policy(policy: DistilledPolicy, dataset: LabelDataset, config: TrainConfig, *,
@@ -158,6 +166,10 @@ def train_policy(policy: DistilledPolicy, dataset: LabelDataset, config: TrainCo
                 result.val_losses.append(stats.loss)
                 if writer is not None:
                     writer.add_scalar("val/loss", result.val_losses[-1], step_offset + result.steps)
+                if policy.has_value:
+                    result.val_value_losses.append(stats.value_loss)
+                    if writer is not None and math.isfinite(stats.value_loss):
+                        writer.add_scalar("val/value_loss", stats.value_loss, step_offset + result.steps)
         if config.max_steps is not None and result.steps >= config.max_steps:
             break
     if bar is not None:

@@ -126,7 +126,7 @@ def kernel_microseconds(game: str = "pong", sims: int = 400, depth: int = 30, re
     t0 = time.perf_counter()
     for u in us:
         node, _, _ = select(*args, 0, depth, 0.1, u)
-        backup(tree.parent, tree.reward, tree.visits, tree.value_sum, node, 0, 0.0, 0.99)
+        backup(tree.parent, tree.reward, tree.visits, tree.value_sum, tree.value_sq, node, 0, 0.0, 0.99)
     t1 = time.perf_counter()
     from mcts.tree import Tree
     fresh = Tree(planner.model.num_actions, planner.model.key_size, repeats + 1, initial_capacity=repeats + 1)

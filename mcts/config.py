@@ -111,3 +111,61 @@ class UCTConfig:
             raise ConfigError("final_action", f"must be 'mean' or 'visits', got {self.final_action!r}")
         if self.rollout_noise not in ROLLOUT_NOISE:
             raise ConfigError("rollout_noise", f"must be 'independent' or 'common', got {self.rollout_noise!r}")
+
+
+ROLLOUT_POLICIES = ("random", "learner")
+SELECTIONS = ("ucb1", "puct")
+
+
+@dataclass(frozen=True)
+class GuidanceConfig:
+    """How a learned network guides the search: expert iteration (Anthony, Tian & Barber
+    2017; AlphaZero, Silver et al. 2017) on the real emulator (:class:`mcts.guided.GuidedUCT`).
+
+    rollout:         "random" (uniform, atari_uct) or "learner": the network's greedy
+                     action, a uniformly random one with probability ``rollout_epsilon``.
+    rollout_epsilon: the learner rollouts' exploration.
+    rollout_depth:   a rollout's most steps (None: to the search's depth limit).
+    bootstrap:       end a rollout cut short (by ``rollout_depth`` or the depth limit) with
+                     gamma^n V(s_n), the network's value of where it stopped.
+    value_mix:       lambda of AlphaGo's leaf evaluation (Silver et al. 2016): a leaf is
+                     worth (1 - lambda) V(s_leaf) + lambda z, z the (bootstrapped) rollout
+                     return; 1 uses rollouts only, 0 the value only (then no rollout runs).
+    selection:       "ucb1" (untried actions first, then UCB1, atari_uct) or "puct":
+                     Q + c_puct P(a) sqrt(N) / (1 + n(a)), P the network's policy.
+    c_puct:          PUCT's constant.
+    lanes:           leaves selected per batch (with virtual loss) whose rollouts run in
+                     lockstep on their own emulators, one network call per step for the batch.
+    """
+
+    rollout: str = "learner"
+    rollout_epsilon: float = 0.05
+    rollout_depth: int | None = None
+    bootstrap: bool = False
+    value_mix: float = 1.0
+    selection: str = "ucb1"
+    c_puct: float = 1.0
+    lanes: int = 8
+
+    def __post_init__(self):
+        if self.rollout not in ROLLOUT_POLICIES:
+            raise ConfigError("rollout", f"must be one of {', '.join(ROLLOUT_POLICIES)}, got {self.rollout!r}")
+        if self.selection not in SELECTIONS:
+            raise ConfigError("selection", f"must be one of {', '.join(SELECTIONS)}, got {self.selection!r}")
+        for name, ok, rule in (("rollout_epsilon", 0.0 <= self.rollout_epsilon <= 1.0, "in [0, 1]"),
+                               ("value_mix", 0.0 <= self.value_mix <= 1.0, "in [0, 1]"),
+                               ("c_puct", self.c_puct > 0, "> 0"),
+                               ("lanes", self.lanes >= 1, ">= 1"),
+                               ("rollout_depth", self.rollout_depth is None or self.rollout_depth >= 0,
+                                ">= 0")):
+            if not ok:
+                raise ConfigError(name, f"must be {rule}, got {getattr(self, name)}")
+
+    @property
+    def needs_value(self) -> bool:
+        """The network's value output is used (bootstrapped rollouts or a value mix)."""
+        return self.bootstrap or self.value_mix < 1.0
+
+    @property
+    def needs_network(self) -> bool:
+        return self.rollout == "learner" or self.selection == "puct" or self.needs_value

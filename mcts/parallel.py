@@ -17,7 +17,7 @@ import numpy as np
 from mcts.config import UCTConfig
 from mcts.decision import Decision
 from mcts.model import Model
-from mcts.uct import UCTPlanner, choose
+from mcts.uct import RootStats, UCTPlanner, choose, decision_of
 
 ModelFactory = Callable[[], Model]
 
@@ -57,13 +57,13 @@ class RootParallelPlanner:
             conn.send(("search", root_state, t))
         stats = [conn.recv() for conn in self._conns]
         visits = np.sum([s.visits for s in stats], axis=0)
-        value_sum = np.sum([s.value_sum for s in stats], axis=0)
-        frames = int(sum(s.frames for s in stats))
-        skipped = all(s.skipped for s in stats)
-        action, q = choose(visits, value_sum, self.config.final_action, self.seed, t)
+        merged = RootStats(visits, np.sum([s.value_sum for s in stats], axis=0),
+                           np.sum([s.value_sq for s in stats], axis=0), int(sum(s.frames for s in stats)),
+                           int(sum(s.sims for s in stats)), all(s.skipped for s in stats))
+        action, q = choose(visits, merged.value_sum, self.config.final_action, self.seed, t)
         for conn in self._conns:
             conn.send(("advance", action))
-        return Decision(action, q, visits, frames, skipped)
+        return decision_of(action, q, merged)
 
     def footprint(self) -> None:
         """Not measured: the trees live in the worker processes."""

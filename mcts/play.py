@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 
-from envs.atari import AtariConfig, AtariEnv, AtariPlanningModel, PlanningConfig
+from envs.atari import AtariConfig, AtariEnv, AtariPlanningModel, PlanningConfig, ScreenPlanningModel
 from envs.atari.determinism import require_exact_replay
-from mcts.config import UCTConfig
+from mcts.config import GuidanceConfig, UCTConfig
+from mcts.guide import Guide
 from mcts.episode import Episode, expert_acts
 from mcts.parallel import make_planner
 
@@ -51,12 +52,37 @@ def planning_model_factory(game: str, env_config: AtariConfig, uct: UCTConfig,
     return functools.partial(AtariPlanningModel, game, config, seed)
 
 
-def uct_expert(game: str, env_config: AtariConfig, uct: UCTConfig, seed: int):
+def uct_expert(game: str, env_config: AtariConfig, uct: UCTConfig, seed: int,
+               guidance: GuidanceConfig | None = None, guide: Guide | None = None):
     """The UCT expert for ``game`` played under ``env_config`` (its frame skip and action
     set), seeded by ``seed``: a planner (root-parallel when ``uct.root_workers > 1``) to use
     as a context manager. ``functools.partial(uct_expert, game, env_config, uct)`` is a
-    picklable expert maker of the seed."""
-    return make_planner(planning_model_factory(game, env_config, uct, seed), uct, seed)
+    picklable expert maker of the seed.
+
+    With ``guidance``, the planner is :class:`mcts.guided.GuidedUCT` guided by ``guide``
+    (a network), searching an emulator with screens preprocessed as ``env_config`` says."""
+    if guidance is None:
+        return make_planner(planning_model_factory(game, env_config, uct, seed), uct, seed)
+    from mcts.guided import GuidedUCT
+
+    planning = PlanningConfig(frame_skip=env_config.frame_skip, full_action_space=env_config.full_action_space,
+                              life_loss_penalty=uct.life_loss_penalty)
+    model = ScreenPlanningModel(game, planning, seed, screen_size=env_config.screen_size,
+                                frame_stack=env_config.frame_stack, max_pool=env_config.max_pool)
+    return _Closing(GuidedUCT(model, uct, guidance, guide, seed))
+
+
+class _Closing:
+    """An in-process expert as a context manager (nothing to close)."""
+
+    def __init__(self, expert):
+        self.expert = expert
+
+    def __enter__(self):
+        return self.expert
+
+    def __exit__(self, *exc):
+        return None
 
 
 def play_episode(spec: PlanEpisode, on_step: Callable[[float], None] | None = None) -> EpisodeResult:

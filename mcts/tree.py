@@ -6,12 +6,16 @@ style of DeepMind's mctx:
     visits    [N]     int64    simulations through the node
     value_sum [N]     float64  sum of returns from the node's incoming edge onward,
                                so Q(parent, action) = value_sum / visits
+    value_sq  [N]     float64  sum of those returns squared (their spread: how
+                               significant a preference between siblings is)
     reward    [N]     float64  reward on the edge into the node
     terminal  [N]     bool     the edge into the node ended the trajectory
     parent    [N]     int64    -1 for the root
     action    [N]     int64    action from the parent
     children  [N, A]  int64    child index, -1 if the action was never expanded
     key       [N, K]  uint8    state key (the RAM on Atari), for the skip rule
+    prior     [N, A]  float64  a policy prior over the node's actions (uniform until a
+                               guided search evaluates the node; used by PUCT only)
 
 Each node also keeps its emulator snapshot in a Python list (``states``): a simulation
 then restores its leaf directly instead of replaying the path from the root, which
@@ -77,8 +81,9 @@ def select(children, visits, value_sum, terminal, root, max_depth, c, u):
 
 
 @njit(cache=True)
-def expand(children, parent, action, reward, terminal, visits, value_sum, node, a, new, r, done):
-    """Write node ``new`` as the child of ``node`` through action ``a``."""
+def expand(children, parent, action, reward, terminal, visits, value_sum, value_sq, prior,
+           node, a, new, r, done):
+    """Write node ``new`` as the child of ``node`` through action ``a`` (uniform prior)."""
     children[node, a] = new
     children[new, :] = NO_CHILD
     parent[new] = node
@@ -87,10 +92,12 @@ def expand(children, parent, action, reward, terminal, visits, value_sum, node, 
     terminal[new] = done
     visits[new] = 0
     value_sum[new] = 0.0
+    value_sq[new] = 0.0
+    prior[new, :] = 1.0 / children.shape[1]
 
 
 @njit(cache=True)
-def backup(parent, reward, visits, value_sum, leaf, root, G, gamma):
+def backup(parent, reward, visits, value_sum, value_sq, leaf, root, G, gamma):
     """Add one simulation's return up the path from ``leaf`` to ``root``.
 
     ``G`` is the discounted return after ``leaf``'s state (the rollout's). Each node on
@@ -101,9 +108,61 @@ def backup(parent, reward, visits, value_sum, leaf, root, G, gamma):
         G = reward[node] + gamma * G
         visits[node] += 1
         value_sum[node] += G
+        value_sq[node] += G * G
         node = parent[node]
     visits[root] += 1
     value_sum[root] += G
+    value_sq[root] += G * G
+
+
+@njit(cache=True)
+def add_visits(parent, visits, leaf, root, delta):
+    """Add ``delta`` visits on the path from ``leaf`` to ``root`` and leave the values:
+    the virtual loss that spreads a batch of selections over different leaves (Chaslot,
+    Winands & van den Herik 2008), added at selection and taken back before the backup."""
+    node = leaf
+    while node != root:
+        visits[node] += delta
+        node = parent[node]
+    visits[root] += delta
+
+
+@njit(cache=True)
+def select_puct(children, visits, value_sum, prior, terminal, root, max_depth, c):
+    """Descend from ``root`` by PUCT (Silver et al. 2017; Rosin 2011) until an
+    unexpanded action, an unvisited child, a terminal node or the depth limit.
+
+    At a node with N visits the action maximising Q(a) + c P(a) sqrt(N) / (1 + n(a)) is
+    taken, P the node's ``prior`` row, Q(a) the child's mean return, or the node's own
+    mean return for an action never visited (first-play urgency at the parent's value),
+    ties to the lowest action index. Returns (node, action, depth) as :func:`select`.
+    """
+    node = root
+    depth = 0
+    A = children.shape[1]
+    while True:
+        if (node != root and terminal[node]) or depth >= max_depth:
+            return node, -1, depth
+        n = visits[node]
+        fpu = value_sum[node] / n if n > 0 else 0.0
+        sqrt_n = math.sqrt(max(n, 1))
+        best = -np.inf
+        best_a = 0
+        for a in range(A):
+            ch = children[node, a]
+            n_a = visits[ch] if ch != NO_CHILD else 0
+            q = value_sum[ch] / n_a if n_a > 0 else fpu
+            score = q + c * prior[node, a] * sqrt_n / (1 + n_a)
+            if score > best:
+                best = score
+                best_a = a
+        ch = children[node, best_a]
+        if ch == NO_CHILD:
+            return node, best_a, depth
+        if visits[ch] == 0:
+            return ch, -1, depth + 1
+        node = ch
+        depth += 1
 
 
 @njit(cache=True)
@@ -146,25 +205,28 @@ class Tree:
         self.states: list = []
         self._allocate(min(initial_capacity, node_cap))
 
+    ARRAYS = ("visits", "value_sum", "value_sq", "reward", "terminal", "parent", "action",
+              "children", "key", "prior")
+
     def _allocate(self, capacity: int) -> None:
         self.capacity = capacity
         self.visits = np.zeros(capacity, np.int64)
         self.value_sum = np.zeros(capacity, np.float64)
+        self.value_sq = np.zeros(capacity, np.float64)
         self.reward = np.zeros(capacity, np.float64)
         self.terminal = np.zeros(capacity, np.bool_)
         self.parent = np.full(capacity, -1, np.int64)
         self.action = np.full(capacity, -1, np.int64)
         self.children = np.full((capacity, self.A), NO_CHILD, np.int64)
         self.key = np.zeros((capacity, self.K), np.uint8)
+        self.prior = np.full((capacity, self.A), 1.0 / self.A, np.float64)
 
     def _grow(self) -> None:
         """Double the arrays (up to the node cap), keeping the first n nodes."""
-        old = (self.visits, self.value_sum, self.reward, self.terminal, self.parent,
-               self.action, self.children, self.key)
+        old = [getattr(self, name) for name in self.ARRAYS]
         self._allocate(min(2 * self.capacity, self.node_cap))
-        for new, arr in zip((self.visits, self.value_sum, self.reward, self.terminal, self.parent,
-                             self.action, self.children, self.key), old):
-            new[:self.n] = arr[:self.n]
+        for name, arr in zip(self.ARRAYS, old):
+            getattr(self, name)[:self.n] = arr[:self.n]
 
     @property
     def full(self) -> bool:
@@ -176,6 +238,8 @@ class Tree:
         self.states = [state]
         self.visits[0] = 0
         self.value_sum[0] = 0.0
+        self.value_sq[0] = 0.0
+        self.prior[0] = 1.0 / self.A
         self.reward[0] = 0.0
         self.terminal[0] = False
         self.parent[0] = -1
@@ -189,7 +253,7 @@ class Tree:
             self._grow()
         new = self.n
         expand(self.children, self.parent, self.action, self.reward, self.terminal,
-               self.visits, self.value_sum, node, a, new, r, done)
+               self.visits, self.value_sum, self.value_sq, self.prior, node, a, new, r, done)
         self.key[new] = key
         self.states.append(state)
         self.n += 1
@@ -198,8 +262,15 @@ class Tree:
     def select(self, max_depth: int, c: float, u: float) -> tuple[int, int, int]:
         return select(self.children, self.visits, self.value_sum, self.terminal, 0, max_depth, c, u)
 
+    def select_puct(self, max_depth: int, c: float) -> tuple[int, int, int]:
+        return select_puct(self.children, self.visits, self.value_sum, self.prior, self.terminal,
+                           0, max_depth, c)
+
     def backup(self, leaf: int, G: float, gamma: float) -> None:
-        backup(self.parent, self.reward, self.visits, self.value_sum, leaf, 0, G, gamma)
+        backup(self.parent, self.reward, self.visits, self.value_sum, self.value_sq, leaf, 0, G, gamma)
+
+    def add_visits(self, leaf: int, delta: int) -> None:
+        add_visits(self.parent, self.visits, leaf, 0, delta)
 
     def reroot(self, a: int) -> bool:
         """Keep only the subtree under the root's child ``a``, compacted so that child is
@@ -217,24 +288,26 @@ class Tree:
         parent = self.parent[order]
         self.parent[:len(order)] = np.where(parent >= 0, remap[np.maximum(parent, 0)], -1)
         self.parent[0] = -1
-        for arr in (self.visits, self.value_sum, self.reward, self.terminal, self.action, self.key):
-            arr[:len(order)] = arr[order]
+        for name in self.ARRAYS:
+            if name not in ("children", "parent"):
+                arr = getattr(self, name)
+                arr[:len(order)] = arr[order]
         self.action[0] = -1
         self.states = [self.states[i] for i in order]
         self.n = len(order)
         return True
 
-    def root_stats(self) -> tuple[np.ndarray, np.ndarray]:
-        """(visits [A] int64, value_sum [A] float64) of the root's children."""
+    def root_stats(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(visits [A] int64, value_sum [A] float64, value_sq [A] float64) of the root's
+        children."""
         ch = self.children[0]
         exists = ch >= 0
         idx = np.where(exists, ch, 0)
         visits = np.where(exists, self.visits[idx], 0)
         value_sum = np.where(exists, self.value_sum[idx], 0.0)
-        return visits, value_sum
+        value_sq = np.where(exists, self.value_sq[idx], 0.0)
+        return visits, value_sum, value_sq
 
     def nbytes_arrays_per_node(self) -> int:
         """Bytes per node of the arrays (the snapshots come on top)."""
-        return (self.visits.itemsize + self.value_sum.itemsize + self.reward.itemsize
-                + self.terminal.itemsize + self.parent.itemsize + self.action.itemsize
-                + self.children.itemsize * self.A + self.key.itemsize * self.K)
+        return sum(getattr(self, name)[:1].nbytes for name in self.ARRAYS)

@@ -35,6 +35,7 @@ class RootStats:
 
     visits: np.ndarray      # [A] int64
     value_sum: np.ndarray   # [A] float64
+    value_sq: np.ndarray    # [A] float64, sums of squared returns
     frames: int
     sims: int
     skipped: bool
@@ -65,11 +66,24 @@ class CommonRollouts:
     BLOCK = 64
 
     def __init__(self, seed: int, t: int, worker: int, num_actions: int, max_depth: int):
-        self._rng = np.random.default_rng([seed, t, worker, COMMON_STREAM])
+        self._key = (seed, t, worker, COMMON_STREAM)
+        self._rng = np.random.default_rng(list(self._key))
         self._A, self._depth = num_actions, max_depth
         self._u: list[np.ndarray] = []         # blocks of [BLOCK] float64
         self._actions: list[np.ndarray] = []   # blocks of [BLOCK, max_depth] int64
         self.count = np.zeros(num_actions, np.int64)
+
+    def coins(self, k: int) -> np.ndarray:
+        """[max_depth] uniforms of row k for the exploration coin of a learner rollout
+        (:class:`mcts.guided.GuidedUCT`), from a stream of their own: the rows above are
+        the same whether or not coins are drawn."""
+        if not hasattr(self, "_coins"):
+            self._coin_rng = np.random.default_rng([*self._key, 1])
+            self._coins: list[np.ndarray] = []
+        block, i = divmod(k, self.BLOCK)
+        while len(self._coins) <= block:
+            self._coins.append(self._coin_rng.random((self.BLOCK, self._depth)))
+        return self._coins[block][i]
 
     def row(self, k: int) -> tuple[float, np.ndarray]:
         """(u, actions [max_depth]) of row k."""
@@ -78,6 +92,18 @@ class CommonRollouts:
             self._u.append(self._rng.random(self.BLOCK))
             self._actions.append(self._rng.integers(self._A, size=(self.BLOCK, self._depth)))
         return float(self._u[block][i]), self._actions[block][i]
+
+
+def decision_of(action: int, q: np.ndarray, stats: RootStats) -> Decision:
+    """The :class:`Decision` of (merged) root statistics, with the search's value of the
+    root and the label's weight (:mod:`mcts.targets`)."""
+    from mcts.targets import preference_weight, search_value
+
+    if stats.skipped:
+        return Decision(action, q, stats.visits, stats.frames, True)
+    return Decision(action, q, stats.visits, stats.frames, False,
+                    value=search_value(stats.visits, stats.value_sum),
+                    weight=preference_weight(stats.visits, stats.value_sum, stats.value_sq))
 
 
 def choose(visits: np.ndarray, value_sum: np.ndarray, final_action: str,
@@ -122,7 +148,7 @@ class UCTPlanner:
         stats = self.search(root, t)
         action, q = choose(stats.visits, stats.value_sum, self.config.final_action, self.seed, t)
         self.advance(action)
-        return Decision(action, q, stats.visits, stats.frames, stats.skipped)
+        return decision_of(action, q, stats)
 
     def advance(self, action: int) -> None:
         """Keep the subtree under the real action (or drop the tree)."""
@@ -138,7 +164,7 @@ class UCTPlanner:
         root_state = model.root_state(root)
         rng = decision_rng(self.seed, t, self.worker)
         t0 = time.perf_counter()
-        frames0 = model.frames
+        frames0 = self.frames
         model.restore_state(root_state)
         key = model.state_key()
         if tree.n and np.array_equal(tree.key[0], key):
@@ -149,22 +175,34 @@ class UCTPlanner:
         if cfg.skip_rule and self._all_actions_equivalent(root_state):
             self.search_seconds += time.perf_counter() - t0
             A = model.num_actions
-            return RootStats(np.zeros(A, np.int64), np.zeros(A), model.frames - frames0, 0, True)
+            return RootStats(np.zeros(A, np.int64), np.zeros(A), np.zeros(A), self.frames - frames0, 0, True)
 
+        self._prepare_root()
         common = (CommonRollouts(self.seed, t, self.worker, model.num_actions, cfg.max_depth)
                   if cfg.rollout_noise == "common" else None)
         budget = self.budget
         sims = 0
         while True:
-            if budget.exhausted(sims, model.frames - frames0, time.perf_counter() - t0):
+            if budget.exhausted(sims, self.frames - frames0, time.perf_counter() - t0):
                 break
-            self._simulate(rng, common)
-            sims += 1
-        visits, value_sum = tree.root_stats()
+            room = budget.sims - sims if budget.sims is not None else None
+            sims += self._simulate(rng, common, room)
+        visits, value_sum, value_sq = tree.root_stats()
         self.search_seconds += time.perf_counter() - t0
-        return RootStats(visits, value_sum, model.frames - frames0, sims, False)
+        return RootStats(visits, value_sum, value_sq, self.frames - frames0, sims, False)
 
-    def _simulate(self, rng: np.random.Generator, common: CommonRollouts | None = None) -> None:
+    @property
+    def frames(self) -> int:
+        """Emulator frames stepped by this planner's simulators so far."""
+        return self.model.frames
+
+    def _prepare_root(self) -> None:
+        """Called once per search, after the skip rule, before the first simulation."""
+
+    def _simulate(self, rng: np.random.Generator, common: CommonRollouts | None = None,
+                  room: int | None = None) -> int:
+        """One simulation (``room``: how many the budget still allows; None: no count
+        limit). Returns the number of simulations run."""
         cfg, model, tree = self.config, self.model, self.tree
         u = rng.random()
         node, a, depth = tree.select(cfg.max_depth, cfg.exploration, u)
@@ -172,7 +210,8 @@ class UCTPlanner:
             def draw(n: int) -> np.ndarray:
                 return rng.integers(model.num_actions, size=n)
         else:
-            node, a, depth, row = self._pair(common, node, a, depth)
+            node, a, depth, k = self._pair(common, node, a, depth)
+            row = common.row(k)[1]
 
             def draw(n: int) -> np.ndarray:
                 return row[:n]
@@ -183,7 +222,7 @@ class UCTPlanner:
             if tree.full:   # no room: simulate through the edge without storing it
                 G = r + cfg.gamma * (0.0 if done else self._rollout(draw, cfg.max_depth - depth))
                 tree.backup(node, G, cfg.gamma)
-                return
+                return 1
             node = tree.add(node, a, r, done, model.clone_state(), model.state_key())
             G = 0.0 if done else self._rollout(draw, cfg.max_depth - depth)
         elif node != 0 and tree.terminal[node]:
@@ -192,13 +231,14 @@ class UCTPlanner:
             model.restore_state(tree.states[node])
             G = self._rollout(draw, cfg.max_depth - depth)
         tree.backup(node, G, cfg.gamma)
+        return 1
 
     def _pair(self, common: CommonRollouts, node: int, a: int,
-              depth: int) -> tuple[int, int, int, np.ndarray]:
+              depth: int) -> tuple[int, int, int, int]:
         """The selection (node, a, depth) redone with the common row of the root action b
         the simulation goes through (its ``count[b]``-th this decision), and that row's
-        rollout actions [max_depth]. ``u`` chose only where the choice was the root's:
-        expanding a root action, or rolling out from an unvisited root child."""
+        index k. ``u`` chose only where the choice was the root's: expanding a root
+        action, or rolling out from an unvisited root child."""
         tree, cfg = self.tree, self.config
         top = a if node == 0 else -1
         if top < 0:
@@ -206,10 +246,10 @@ class UCTPlanner:
             top = int(tree.action[child])
         k = int(common.count[top])
         common.count[top] += 1
-        u, row = common.row(k)
+        u, _ = common.row(k)
         if node != 0 and tree.visits[child] > 0:   # UCB chose the root action: redo below it
             node, a, depth = tree.select(cfg.max_depth, cfg.exploration, u)
-        return node, a, depth, row
+        return node, a, depth, k
 
     def _rollout(self, draw, length: int) -> float:
         """Discounted return of ``length`` uniformly random steps from the current state;

@@ -8,6 +8,7 @@ import argparse
 import os
 from dataclasses import dataclass
 
+from common.errors import DistillError
 from distill.args import add_out, add_seed, positive_int
 
 NAME = "bench"
@@ -26,7 +27,7 @@ class BenchConfig:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from distill.expert_args import add_expert_arguments
+    from distill.expert_args import add_expert_arguments, add_guidance_arguments
 
     sub = parser.add_subparsers(dest="what", metavar="WHAT", required=True, parser_class=type(parser))
     planner = sub.add_parser("planner", help="the planner's benchmarks in under 2 minutes")
@@ -46,6 +47,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     labels.add_argument("--workers", type=positive_int, default=1,
                         help="processes deciding the states (the figures do not depend on it; default 1)")
     add_expert_arguments(labels)
+    labels.add_argument("--checkpoint", default=None, metavar="PT",
+                        help="a policy that guides the labellers (with the guidance flags; default: plain UCT)")
+    add_guidance_arguments(labels, "with --checkpoint")
     for p in (planner, labels):
         add_seed(p)
         add_out(p)
@@ -64,10 +68,20 @@ def run_labels(args: argparse.Namespace) -> int:
     from envs.atari.determinism import require_exact_replay
     from imitation.label_quality import LabelQualityConfig, label_quality, sample_states
 
+    from distill.expert_args import guidance_config
+    from mcts.config import GuidanceConfig
+
     game = canonical_game(args.game)
+    guidance = guidance_config(args)
+    if args.checkpoint is not None and guidance is None:
+        guidance = GuidanceConfig()
+    if guidance is not None and args.checkpoint is None:
+        raise DistillError("the learner-guided planner's flags need --checkpoint: the policy that guides it")
     require_exact_replay(game)
+    if args.checkpoint is not None:
+        _check_guide(args.checkpoint, game, guidance)
     cfg = LabelQualityConfig(game, expert_config(args), AtariConfig(), args.states, args.stride,
-                             args.budget_factor, args.seed)
+                             args.budget_factor, args.seed, guidance, args.checkpoint)
     out = rundir.prepare_out(args.out, NAME, f"labels-{game}")
     rundir.write_config(out, NAME, cfg, args.seed)
     with tqdm(total=cfg.states, desc="sampling states", disable=None) as bar:
@@ -76,7 +90,7 @@ def run_labels(args: argparse.Namespace) -> int:
         q = label_quality(cfg, states, action_set, workers=args.workers, on_result=lambda i, r: bar.update())
     rundir.write_result(out, {"game": game, "states": len(states), "action_set": action_set, **vars_of(q)})
     print(f"{game}: {len(states)} states, labeller {_budget(cfg.uct.budget)}, depth {cfg.uct.max_depth}, "
-          f"{cfg.uct.rollout_noise} rollout noise")
+          f"{cfg.uct.rollout_noise} rollout noise" + ("" if guidance is None else f", guided: {guidance}"))
     for name, c in (("two independent labellers", q.independent),
                     (f"labeller vs {cfg.budget_factor}x its budget", q.larger)):
         print(f"  {name}: joystick {c.joystick.value:.3f} (chance {c.joystick.chance:.3f}), exact action "
@@ -85,6 +99,19 @@ def run_labels(args: argparse.Namespace) -> int:
           f"{q.labels_per_core_hour:.0f} labels per core-hour")
     print(f"  ({out}/result.json)")
     return 0
+
+
+def _check_guide(checkpoint: str, game: str, guidance) -> None:
+    """The guiding checkpoint loads, is for ``game`` and has what ``guidance`` uses."""
+    from distill.args import require_file
+    from imitation.checkpoint import load_checkpoint
+    from mcts.guided import check_guidance
+
+    require_file(checkpoint, "--checkpoint")
+    ck = load_checkpoint(checkpoint, device="cpu")
+    if ck.spec.game != game:
+        raise DistillError(f"--checkpoint {checkpoint} is a {ck.spec.game} policy, not a {game} one")
+    check_guidance(guidance, ck.policy)
 
 
 def vars_of(q) -> dict:

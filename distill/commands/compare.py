@@ -32,7 +32,7 @@ class AtariCompareCommand:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from distill.commands.train import add_collection_arguments
-    from distill.expert_args import add_expert_arguments
+    from distill.expert_args import add_expert_arguments, add_guidance_arguments
 
     target = parser.add_mutually_exclusive_group(required=True)
     target.add_argument("--game", help="Atari game: compare distillation methods (e.g. pong)")
@@ -55,6 +55,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        help="labelling episodes per round (default 2)")
     add_collection_arguments(parser, eval_episodes=3)
     add_expert_arguments(parser, sims=ATARI_SIMS, depth=ATARI_DEPTH)
+    add_guidance_arguments(parser, "the exit method, from round 1")
     # Every flag added since `shared` but the two schedules is the Atari side's alone.
     parser.set_defaults(_atari_only=tuple(a.dest for a in parser._actions
                                           if a.dest not in shared and a.dest not in CONTROL_USES))

@@ -3,7 +3,8 @@
 ``--algo uct-classification`` / ``uct-regression``: the planner plays and labels its own
 states (Guo et al. 2014). ``dagger``: from round 1 the DAgger mix acts (beta schedule).
 ``plato``: PLATO's teacher acts (lambda schedule). Their learner is a classifier unless
-``--head regression``. See :mod:`imitation.rounds`.
+``--head regression``. ``exit``: expert iteration, from round 1 the planner is guided by
+the learner (the guidance flags). See :mod:`imitation.rounds`.
 """
 from __future__ import annotations
 
@@ -12,11 +13,11 @@ from dataclasses import dataclass
 
 from common.errors import DistillError
 from distill.args import add_out, add_seed, device_name, positive_float, positive_int, probability
-from distill.expert_args import add_expert_arguments, expert_config
+from distill.expert_args import add_expert_arguments, add_guidance_arguments, expert_config, guidance_config
 from imitation.algorithms import ALGORITHMS, DAgger, Plato
 
 NAME = "train"
-HELP = "distil the planner into a policy (UCTtoClassification/Regression, DAgger, PLATO)"
+HELP = "distil the planner into a policy (UCTtoClassification/Regression, DAgger, PLATO, expert iteration)"
 
 COLLECT_NOOP_MAX = 30
 
@@ -81,6 +82,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="cut each labelling episode after L labels (default: play it out)")
     add_collection_arguments(parser)
     add_expert_arguments(parser)
+    add_guidance_arguments(parser, "exit, from round 1")
     parser.add_argument("--resume", action="store_true",
                         help="continue the run in --out where it stopped (same flags; --rounds may grow "
                              "to extend a finished run)")
@@ -92,9 +94,12 @@ def algorithm_settings(args: argparse.Namespace) -> dict:
     """The algorithm settings the flags give, by field (None: not given, the library's default)."""
     from imitation.schedules import parse_beta_schedule, parse_lambda_schedule
 
+    from imitation.algorithms import ExpertIteration
+
     return {"beta": None if args.schedule is None else parse_beta_schedule(args.schedule),
             "lam": None if args.lambda_schedule is None else parse_lambda_schedule(args.lambda_schedule),
-            "epsilon": args.epsilon, "head": args.head}
+            "epsilon": args.epsilon, "head": args.head,
+            "guidance": guidance_config(args, ExpertIteration().guidance)}
 
 
 def policy_options(args: argparse.Namespace) -> dict:

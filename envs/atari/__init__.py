@@ -12,7 +12,7 @@ import importlib
 _WHERE = {
     "canonical_game": "names", "list_games": "names",
     "AtariConfig": "env", "AtariEnv": "env", "AtariSnapshot": "env",
-    "AtariPlanningModel": "planning", "PlanningConfig": "planning",
+    "AtariPlanningModel": "planning", "PlanningConfig": "planning", "ScreenPlanningModel": "planning",
 }
 
 __all__ = sorted(_WHERE)

@@ -96,3 +96,86 @@ class AtariPlanningModel:
     def state_key(self):
         """The RAM, [128] uint8: states with equal RAM are treated as the same (the skip rule)."""
         return self.ale.getRAM()
+
+
+class ScreenPlanningModel(AtariPlanningModel):
+    """The planning model with observations, for a search a network guides
+    (:class:`mcts.guided.GuidedUCT`): every state carries its frame stack, made exactly
+    as :class:`envs.atari.AtariEnv` makes it (max-pool of a step's last two frames, the
+    area resize, the stack), so the network sees in the search what it sees in play.
+
+    A state is ``(ALE state, stack [frame_stack, size, size] uint8)``. A step is
+    ``frame_skip`` single-frame ``act`` calls (the screens of the last two are needed);
+    rewards, terminals and frame counts are those of :class:`AtariPlanningModel`. (The
+    one observation that can differ is that of a game over inside the skip, which the
+    environment pools with an earlier step's frame; no search reads a terminal state's.)
+    """
+
+    def __init__(self, game: str, config: PlanningConfig = PlanningConfig(), seed: int = 0,
+                 screen_size: int = 84, frame_stack: int = 4, max_pool: bool = True):
+        import numpy as np
+
+        from envs.atari.env import SCREEN_SHAPE
+        from envs.atari.resize import AreaResize
+
+        self.game = canonical_game(game)
+        self.config = config
+        self.seed = seed
+        self.screen = (screen_size, frame_stack, max_pool)
+        self.ale = new_ale(self.game, seed, frame_skip=1)
+        actions = self.ale.getLegalActionSet() if config.full_action_space else self.ale.getMinimalActionSet()
+        self.action_set = [int(a.value) for a in actions]
+        self.num_actions = len(self.action_set)
+        self.key_size = self.ale.getRAMSize()
+        self._resize = AreaResize(SCREEN_SHAPE, (screen_size, screen_size))
+        self._stack = np.zeros((frame_stack, screen_size, screen_size), np.uint8)
+        self._frame = np.zeros(SCREEN_SHAPE, np.uint8)
+        self._pool = np.zeros(SCREEN_SHAPE, np.uint8)
+        state = self.clone_state()
+        self.state_nbytes = len(state[0].serialize()) + state[1].nbytes
+        self.frames = 0
+
+    def spawn(self) -> "ScreenPlanningModel":
+        """Another emulator of the same game and settings (a rollout lane)."""
+        size, stack, pool = self.screen
+        return ScreenPlanningModel(self.game, self.config, self.seed, size, stack, pool)
+
+    def clone_state(self):
+        return self.ale.cloneState(include_rng=False), self._stack.copy()
+
+    def restore_state(self, state) -> None:
+        self.ale.restoreState(state[0])
+        self._stack[:] = state[1]
+
+    def root_state(self, snap: AtariSnapshot):
+        return super().root_state(snap), snap.stack
+
+    def observation(self):
+        """The current state's frame stack [frame_stack, size, size] uint8 (a view)."""
+        return self._stack
+
+    def step(self, action: int) -> tuple[float, bool]:
+        ale, skip = self.ale, self.config.frame_skip
+        lives = ale.lives()
+        ale_action = self.action_set[action]
+        reward, n = 0, 0
+        for i in range(skip):
+            if ale.game_over():
+                n = max(n, 1)
+                break
+            reward += ale.act(ale_action)
+            n += 1
+            if self.screen[2] and i == skip - 2 and not ale.game_over():
+                ale.getScreenGrayscale(self._pool)
+        over = ale.game_over()
+        self.frames += n
+        ale.getScreenGrayscale(self._frame)
+        self._stack[:-1] = self._stack[1:]
+        pooled = self._pool if (self.screen[2] and n == skip and skip > 1) else self._frame
+        self._resize(self._frame, pooled, self._stack[-1])
+        lost = ale.lives() < lives
+        terminal = over or (self.config.life_loss_terminal and lost)
+        r = float((reward > 0) - (reward < 0)) if self.config.clip_rewards else float(reward)
+        if lost:
+            r -= self.config.life_loss_penalty
+        return r, terminal

@@ -46,3 +46,48 @@ def test_bad_input_exits_2_with_one_line(argv, message, tmp_path):
                            "--out", str(tmp_path / "x")], capture_output=True, text=True)
     assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1 and not (tmp_path / "x").exists()
+
+
+def _checkpoint(path, value_head: bool, game: str = "pong"):
+    from envs.atari import AtariConfig
+    from imitation.checkpoint import save_checkpoint
+    from imitation.collect import label_spec
+    from imitation.policy import DistilledPolicy, PolicyConfig
+
+    spec = label_spec(game, AtariConfig())
+    policy = DistilledPolicy(PolicyConfig(target="visits", value_head=value_head), spec.num_actions, seed=1,
+                             device="cpu")
+    return save_checkpoint(path, policy, spec, round=0)
+
+
+def test_a_guided_labeller_is_measured_the_same_on_one_or_two_workers(tmp_path):
+    ck = _checkpoint(tmp_path / "p.pt", value_head=True)
+    argv = ["bench", "labels", "--game", "pong", "--sims", "6", "--depth", "5", "--states", "2", "--stride", "3",
+            "--budget-factor", "2", "--checkpoint", str(ck), "--rollout-policy", "learner", "--bootstrap",
+            "--selection", "puct", "--lanes", "3", "--seed", "1"]
+    results = []
+    for w in (1, 2):
+        out = tmp_path / f"w{w}"
+        assert main([*argv, "--workers", str(w), "--out", str(out)]) == 0
+        results.append(json.loads((out / "result.json").read_text()))
+    config = json.loads((tmp_path / "w1" / "config.json").read_text())["config"]
+    assert config["guidance"]["selection"] == "puct" and config["guidance"]["bootstrap"] is True
+    assert without_timing(results[0]) == without_timing(results[1])
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--selection", "puct"], "flags need --checkpoint"),
+    (["--checkpoint", "VALUELESS", "--bootstrap"], "--bootstrap needs a network with a value head"),
+    (["--checkpoint", "VALUELESS", "--value-mix", "0.5"], "--value-mix needs a network with a value head"),
+    (["--checkpoint", "BREAKOUT"], "is a breakout policy, not a pong one"),
+    (["--checkpoint", "MISSING"], "--checkpoint"),
+])
+def test_guidance_without_what_it_needs_exits_2_with_one_line(argv, message, tmp_path):
+    files = {"VALUELESS": _checkpoint(tmp_path / "v.pt", value_head=False),
+             "BREAKOUT": _checkpoint(tmp_path / "b.pt", value_head=True, game="breakout"),
+             "MISSING": tmp_path / "none.pt"}
+    argv = [str(files.get(a, a)) for a in argv]
+    proc = subprocess.run([sys.executable, "-m", "distill.cli", "bench", "labels", "--game", "pong", *argv,
+                           "--out", str(tmp_path / "x")], capture_output=True, text=True)
+    assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and not (tmp_path / "x").exists()

@@ -36,9 +36,10 @@ def test_backup_against_hand_computed_returns():
     assert t.value_sum[n3] == pytest.approx(0.0)
     assert t.value_sum[n1] == pytest.approx(1.0 + 5.5)
     assert t.value_sum[n2] == pytest.approx(0.8)
-    visits, value_sum = t.root_stats()
+    visits, value_sum, value_sq = t.root_stats()
     assert list(visits) == [2, 1]
     np.testing.assert_allclose(value_sum / visits, [3.25, 0.8])
+    np.testing.assert_allclose(value_sq, [1.0 ** 2 + 5.5 ** 2, 0.8 ** 2])
 
 
 def test_select_unvisited_children_first_then_ucb():

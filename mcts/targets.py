@@ -1,0 +1,50 @@
+"""What a search's root statistics say beyond its action: a value target and a weight.
+
+Both come from the root's children (A actions): ``visits`` [A] (n_a), ``value_sum`` [A]
+(sum of the returns through a) and ``value_sq`` [A] (sum of their squares).
+
+* :func:`search_value`: the root's value under the search, the visit-weighted mean
+  return sum_a value_sum_a / sum_a n_a (AlphaZero's value target is the game's outcome;
+  a depth-limited search's discounted return is the target here, Silver et al. 2017).
+* :func:`preference_weight`: how significant the search's preference is. The best and
+  the second-best tried actions are compared with a two-sample z statistic,
+  z = (Q_1 - Q_2) / (s sqrt(1/n_1 + 1/n_2)), s^2 the pooled within-action variance of
+  the returns; the weight is min(1, z / Z_FULL), so a state where the planner's choice
+  is within the noise of its rollouts teaches the policy little (issue 14: "a state whose
+  preference is not significant gets a small weight"). With one tried action, or a tie
+  at the top, it is 0; with returns of no spread and a strict preference, it is 1.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+Z_FULL = 2.0
+"""A preference this many standard errors wide gets the full weight 1 (about 95% one-sided
+confidence that the chosen action is better than the runner-up)."""
+
+
+def search_value(visits: np.ndarray, value_sum: np.ndarray) -> float:
+    """The visit-weighted mean root return (NaN with no visits)."""
+    n = float(np.sum(visits))
+    return float(np.sum(value_sum) / n) if n > 0 else float("nan")
+
+
+def preference_weight(visits: np.ndarray, value_sum: np.ndarray, value_sq: np.ndarray) -> float:
+    """min(1, z / Z_FULL) for the best tried action against the runner-up (see module)."""
+    visits = np.asarray(visits, np.float64)
+    tried = visits > 0
+    if tried.sum() < 2:
+        return 0.0
+    n = visits[tried]
+    mean = np.asarray(value_sum, np.float64)[tried] / n
+    order = np.argsort(-mean, kind="stable")
+    b, s = order[0], order[1]
+    gap = mean[b] - mean[s]
+    if not gap > 1e-12:
+        return 0.0
+    dof = n.sum() - len(n)
+    within = float(np.sum(np.asarray(value_sq, np.float64)[tried] - n * mean ** 2))
+    if dof <= 0 or within <= 1e-12 * max(1.0, float(np.sum(n * mean ** 2))):
+        return 1.0   # no spread seen within any action: the preference is all there is
+    z = gap / np.sqrt(within / dof * (1.0 / n[b] + 1.0 / n[s]))
+    return float(min(1.0, z / Z_FULL))
