@@ -87,6 +87,10 @@ class AtariConvNet(nn.Module):
         return self.head(self.features(obs.float() / 255.0 - self.input_mean))
 
     def forward_with_value(self, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(outputs [B, num_actions], value [B]); only for a network with a value head."""
-        hidden = self.head[1](self.head[0](self.features(obs.float() / 255.0 - self.input_mean)))
-        return self.head[2](hidden), self.value(hidden).squeeze(-1)
+        """(outputs [B, num_actions], value [B]) from one pass; only for a network made
+        with ``value_head``. The outputs equal :meth:`forward`'s."""
+        if self.value is None:
+            raise ValueError("this network has no value head (made with value_head=False)")
+        fc, relu, out = self.head
+        hidden = relu(fc(self.features(obs.float() / 255.0 - self.input_mean)))   # [B, hidden]
+        return out(hidden), self.value(hidden).squeeze(-1)

@@ -74,8 +74,6 @@ class PolicyConfig:
     label_weights: LabelWeights = "uniform"
 
     def __post_init__(self):
-        if self.label_weights not in ("uniform", "search"):
-            raise ValueError(f"unknown label_weights {self.label_weights!r}")
         if self.head not in ("classification", "regression"):
             raise ValueError(f"unknown head {self.head!r}")
         if self.target not in ("action", "visits"):
@@ -88,6 +86,10 @@ class PolicyConfig:
             raise ValueError("q_weights applies to the regression head")
         if not self.tau > 0:
             raise ValueError(f"tau must be > 0, got {self.tau}")
+        if not isinstance(self.value_head, bool):
+            raise ValueError(f"value_head must be True or False, got {self.value_head!r}")
+        if self.label_weights not in ("uniform", "search"):
+            raise ValueError(f"unknown label_weights {self.label_weights!r}")
 
     @classmethod
     def from_json(cls, data: dict) -> "PolicyConfig":
@@ -95,6 +97,9 @@ class PolicyConfig:
                    q_weights=data.get("q_weights", "uniform"), network=NetworkConfig(**data["network"]),
                    value_head=bool(data.get("value_head", False)),
                    label_weights=data.get("label_weights", "uniform"))
+
+
+_EPS = 1e-8   # clamps a weighted mean's denominator (its numerator is 0 when it is)
 
 
 def best_actions(q: np.ndarray, action: np.ndarray) -> np.ndarray:
@@ -139,7 +144,8 @@ class DistilledPolicy(nn.Module):
         return self.config.value_head
 
     def outputs_and_value(self, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """(outputs [B, A], value [B] or None without a value head)."""
+        """uint8 obs tensor [B, 4, 84, 84] -> (outputs [B, A], value [B] or None without a
+        value head), from one forward pass."""
         if self.config.value_head:
             return self.net.forward_with_value(obs)
         return self.net(obs), None
@@ -165,23 +171,32 @@ class DistilledPolicy(nn.Module):
 
     def loss_from_outputs(self, out: torch.Tensor, batch: LabelBatch,
                           value: torch.Tensor | None = None) -> torch.Tensor:
-        """:meth:`loss` given the network's outputs [B, A] (and value [B]) on ``batch.obs``."""
-        search = self.config.label_weights == "search"
+        """:meth:`loss` given the network's outputs [B, A] (and value [B], with a value
+        head) on ``batch.obs``. Without ``value`` it is the policy loss alone.
+
+        With ``label_weights="search"`` row i's policy loss counts w_i = ``batch.weight[i]``
+        times: classification sum_i w_i CE_i / sum_i w_i; regression the same weighted fit
+        with weights w_i * v_ia (v_ia the per-action weights of ``q_weights``). The value
+        term is not weighted: the search's value of a state is a target wherever the
+        planner had no preference between actions."""
+        w = self._row_weights(batch)   # [B], or None for uniform
         if self.config.head == "regression":
             weight, err2 = self._q_errors(out, batch)          # [B, A] each
-            if search:   # each row's weighted mean error, rows weighted by significance
-                per_row = (weight * err2).sum(dim=-1) / weight.sum(dim=-1).clamp_min(1)
-            else:
-                policy = (weight * err2).sum() / weight.sum().clamp_min(1)
+            if w is not None:
+                weight = weight * w[:, None]
+            policy = (weight * err2).sum() / weight.sum().clamp_min(_EPS)
         else:
             per_row = -(self._target(batch) * F.log_softmax(out, dim=-1)).sum(dim=-1)   # [B]
-            policy = per_row.mean()
-        if search:
-            w = torch.as_tensor(batch.weight, dtype=torch.float32, device=self.device)
-            policy = (w * per_row).sum() / w.sum().clamp_min(1e-8)
+            policy = per_row.mean() if w is None else (w * per_row).sum() / w.sum().clamp_min(_EPS)
         if value is None:
             return policy
         return policy + self.value_loss(value, batch)
+
+    def _row_weights(self, batch: LabelBatch) -> torch.Tensor | None:
+        """[B] float32 ``batch.weight`` under ``label_weights="search"``; None for uniform."""
+        if self.config.label_weights == "uniform":
+            return None
+        return torch.as_tensor(batch.weight, dtype=torch.float32, device=self.device)
 
     def _q_errors(self, out: torch.Tensor, batch: LabelBatch) -> tuple[torch.Tensor, torch.Tensor]:
         """(weight [B, A], squared error [B, A]) of the regression head's Q targets."""
@@ -237,7 +252,8 @@ class DistilledPolicy(nn.Module):
     @torch.inference_mode()
     def evaluate(self, obs: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """(log pi_theta [B, A] float64, value [B] float64 or None without a value head)
-        for obs [B, 4, 84, 84] uint8: one forward pass, what a guided search asks
+        for obs uint8 [B, 4, 84, 84] (or one [4, 84, 84], then B = 1), from one forward
+        pass: what a guided search asks for its priors, rollouts and leaf values
         (:class:`mcts.guide.Guide`)."""
         out, value = self.outputs_and_value(self.obs_tensor(obs))
         log_pi = self.log_pi_from_outputs(out.double()).cpu().numpy()

@@ -53,10 +53,11 @@ class AgreementStats:
     best (NaN if none). A row is informative unless every action ties at the best Q (then
     the planner had no preference and any action "agrees", which would only inflate the
     figure). action_entropy: mean entropy of pi_theta (nats) over all rows. loss: the
-    head's loss, row-weighted over all rows (NaN if none): with labels as noisy as a small
-    search gives, its value on the validation split, not the training loss, says whether
-    the network learns anything that holds on unseen episodes. value_loss: with a value
-    head, its mean squared error over the rows that have a value target (NaN otherwise)."""
+    training loss (the head's, plus the value's with a value head), row-weighted over all
+    rows (NaN if none): with labels as noisy as a small search gives, its value on the
+    validation split, not the training loss, says whether the network learns anything that
+    holds on unseen episodes. value_loss: with a value head, its mean squared error over
+    the rows that have a value target (NaN otherwise)."""
 
     agreement: float
     action_entropy: float
@@ -77,6 +78,7 @@ class TrainResult:
     val_rows: int = 0
     val_agreement: float = math.nan
     action_entropy: float = math.nan  # on the validation split (training split if none)
+    val_value_loss: float = math.nan  # the value head's squared error on the validation split at the end
 
 
 @torch.no_grad()
@@ -118,7 +120,8 @@ def train_policy(policy: DistilledPolicy, dataset: LabelDataset, config: TrainCo
     observation (see :mod:`imitation.networks`); later fits (DAgger rounds) keep it.
 
     writer: an optional ``torch.utils.tensorboard.SummaryWriter``; logs ``train/loss`` per
-    step, ``val/loss`` after each epoch (when there is a validation split) and, at the end,
+    step, ``val/loss`` after each epoch (when there is a validation split; with a value
+    head also ``val/value_loss``, the value's squared error there) and, at the end,
     ``val/agreement`` and ``policy/action_entropy``, at global step ``step_offset + step``
     (pass the running total across DAgger rounds).
     """
@@ -179,6 +182,7 @@ def train_policy(policy: DistilledPolicy, dataset: LabelDataset, config: TrainCo
         stats = evaluate_agreement(policy, dataset, "val", config.val_fraction)
     result.val_rows = stats.rows
     result.val_agreement = stats.agreement
+    result.val_value_loss = stats.value_loss
     result.action_entropy = stats.action_entropy
     if stats.rows == 0:
         result.action_entropy = evaluate_agreement(policy, dataset, "train",

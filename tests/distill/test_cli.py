@@ -44,3 +44,21 @@ def test_env_check_exits_1_on_mismatch(tmp_path):
     assert main(["env-check", "--game", "qbert", "--points", "0", "--steps", "20", "--out", str(tmp_path)]) == 1
     result = json.loads((tmp_path / "result.json").read_text())
     assert result["mismatches"] == 1 and result["mismatch_details"][0]["point"] == 0
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["train", "--algo", "dagger", "--game", "pong", "--rollout-policy", "random"],
+     "learner-guided planner's flags (--rollout-policy, --bootstrap, --value-mix, --selection, ...) is a setting "
+     "of exit, not of dagger"),
+    (["train", "--algo", "exit", "--game", "pong", "--value-mix", "1.5"], "argument --value-mix: must be a probability in [0, 1], got 1.5"),
+    (["train", "--algo", "exit", "--game", "pong", "--lanes", "0"], "must be a positive integer"),
+    (["train", "--algo", "exit", "--game", "pong", "--root-workers", "2"],
+     "--root-workers must be 1 for a guided search"),
+    (["compare", "--game", "pong", "--methods", "dagger,plato", "--selection", "puct"],
+     "is a setting of exit"),
+])
+def test_guidance_flags_are_refused_where_they_would_be_ignored(argv, message, tmp_path):
+    proc = run_cli(*argv, "--out", str(tmp_path / "x"))
+    assert proc.returncode == 2, proc.stderr
+    assert message in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and not (tmp_path / "x").exists()
