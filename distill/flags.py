@@ -23,7 +23,8 @@ FLAGS = {
     "life_loss_penalty": "--life-loss-penalty",
     "rollout_noise": "--rollout-noise",
     # the learner-guided planner (mcts.config.GuidanceConfig)
-    "guidance": "the learner-guided planner's flags (--rollout-policy, --bootstrap, --value-mix, --selection, ...)",
+    "guidance": "--rollout-policy / --rollout-epsilon / --rollout-depth / --bootstrap / --value-mix / --selection "
+                "/ --c-puct / --lanes",
     "rollout": "--rollout-policy",
     "rollout_epsilon": "--rollout-epsilon",
     "rollout_depth": "--rollout-depth",

@@ -191,11 +191,14 @@ class ExpertIteration:
     bootstrapped leaves, a PUCT prior; :class:`mcts.guided.GuidedUCT`), and it plays and
     labels its own states. The network is a classifier with a value head: it learns the
     search's visit distribution, each state weighted by how significant the search's
-    preference is, and the search's value of the state (:func:`learner_policy`)."""
+    preference is, and the search's value of the state (:func:`learner_policy`).
+
+    Its guidance defaults to :class:`mcts.config.GuidanceConfig`'s, the variant with the
+    best labels measured on Pong."""
 
     name: str = field(default="exit", init=False)
     head: str = field(default="classification", init=False)
-    guidance: GuidanceConfig = GuidanceConfig(rollout="learner", bootstrap=True)
+    guidance: GuidanceConfig = GuidanceConfig()
     default_target: ClassVar[str] = "visits"
     value_head: ClassVar[bool] = True
     label_weights: ClassVar[str] = "search"

@@ -123,14 +123,14 @@ COLUMNS: tuple[Column, ...] = (
     Column("executed",   "int64",   (),       "state",    "the action actually executed at that state",
            action_index=True),
     Column("frames",     "int64",   (),       "decision", "emulator frames the planner spent on the decision"),
-    Column("value",      "float32", (),       "decision", "the search's value of the state (visit-weighted mean "
-           "root return; NaN in chunks written before it)", batch=True, fill=float("nan")),
-    Column("weight",     "float32", (),       "decision", "significance of the planner's preference in [0, 1] "
-           "(mcts.targets; 1 in chunks written before it)", batch=True, fill=1.0),
     Column("episode",    "int64",   (),       "key",      "the chunk's episode (where the label comes from)",
            batch=True),
     Column("step",       "int64",   (),       "state",    "the environment step of the state", batch=True),
     Column("round",      "int64",   (),       "key",      "the chunk's round", batch=True),
+    Column("value",      "float32", (),       "decision", "the search's value of the state (visit-weighted mean "
+           "root return; NaN in chunks written before it)", batch=True, fill=float("nan")),
+    Column("weight",     "float32", (),       "decision", "significance of the planner's preference in [0, 1] "
+           "(mcts.targets; 1 in chunks written before it)", batch=True, fill=1.0),
     Column("game",       "str",     (),       "spec",     "the game's name"),
     Column("seed",       "int64",   (),       "episode",  "the run's seed"),
     Column("action_set", "int64",   ("A",),   "spec",     "the ALE action ints the indices refer to"),

@@ -9,7 +9,8 @@ Round i (counting from 0):
 3. save the round's checkpoint, evaluate the policy, and append the round to result.json.
 
 A run folder ``DIR`` holds ``labels/`` (the dataset), ``checkpoints/roundRRRR.pt``,
-``policy.pt`` (the latest round), ``tb/`` (TensorBoard) and ``result.json``.
+``policy.pt`` (the latest round), ``tb/`` (TensorBoard), ``result.json`` and
+``rounds.png`` (score and agreement against labels, :mod:`imitation.round_plot`).
 
 Resuming (``--resume``) restarts after the last round that has both its result entry and
 its checkpoint: the learner of the interrupted round is reloaded from the previous
@@ -65,6 +66,10 @@ class DistillConfig:
     eval: EvalProtocol
 
     def __post_init__(self):
+        guided = any(self.algorithm.guidance_of(r) is not None for r in range(self.rounds))
+        if guided and self.collect.uct.root_workers != 1:
+            raise ConfigError("root_workers", f"must be 1 for a guided search (its lanes are its "
+                                              f"parallelism), got {self.collect.uct.root_workers}")
         if self.policy.head != self.algorithm.head:
             raise ConfigError("policy.head", f"is {self.policy.head}, but {self.algorithm.name} trains a "
                                              f"{self.algorithm.head} head")
@@ -270,6 +275,7 @@ def run_distillation(config: DistillConfig, execution: Execution, out: Path,
 
     from common import rundir
     from imitation.checkpoint import load_checkpoint, save_checkpoint
+    from imitation.round_plot import plot_rounds
     from imitation.train_policy import train_policy
 
     algorithm = config.algorithm
@@ -341,6 +347,7 @@ def run_distillation(config: DistillConfig, execution: Execution, out: Path,
             _log_round(writer, entry, stats)
             result = _payload(config, rounds, out, finished=False)
             rundir.write_result(out, result)
+            plot_rounds(rounds, out / "rounds.png", f"{config.game}, {algorithm.name}")
             tqdm.write(_round_line(entry))
     finally:
         writer.close()

@@ -136,16 +136,20 @@ class GuidanceConfig:
     c_puct:          PUCT's constant.
     lanes:           leaves selected per batch (with virtual loss) whose rollouts run in
                      lockstep on their own emulators, one network call per step for the batch.
+
+    The defaults are the variant whose labels were best in ``distill bench labels`` on
+    Pong, guided by round 0's network (README): leaves valued by the value head alone
+    (so no rollout runs), PUCT with the policy as the prior, 16 leaves per network call.
     """
 
-    rollout: str = "learner"
+    rollout: str = "random"
     rollout_epsilon: float = 0.05
     rollout_depth: int | None = None
     bootstrap: bool = False
-    value_mix: float = 1.0
-    selection: str = "ucb1"
+    value_mix: float = 0.0
+    selection: str = "puct"
     c_puct: float = 1.0
-    lanes: int = 8
+    lanes: int = 16
 
     def __post_init__(self):
         if self.rollout not in ROLLOUT_POLICIES:

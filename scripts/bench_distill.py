@@ -94,6 +94,14 @@ def run_config(run: Path):
                          collect["labels_per_episode"]), data
 
 
+def run_guidance(data: dict):
+    """The guidance of a run's latest expert (an ``exit`` run's, from round 1), or None."""
+    from mcts.config import GuidanceConfig
+
+    guidance = data.get("algorithm", {}).get("guidance")
+    return None if guidance is None else GuidanceConfig(**guidance)
+
+
 def load(run: Path):
     from imitation.checkpoint import load_checkpoint
 
@@ -110,12 +118,14 @@ def latency(args) -> dict:
     from mcts.play import uct_expert
 
     torch.set_num_threads(1)
-    collect, _ = run_config(args.run)
+    collect, data = run_config(args.run)
     ckpt = load(args.run)
+    guidance = run_guidance(data)   # an exit run's expert is guided by its policy
     env = AtariEnv(collect.game, collect.env, seed=args.seed)
     obs, _ = env.reset(seed=args.seed)
     planner_s, policy_ms = [], []
-    with uct_expert(collect.game, collect.env, collect.uct, args.seed) as planner:
+    with uct_expert(collect.game, collect.env, collect.uct, args.seed, guidance,
+                    ckpt.policy if guidance else None) as planner:
         while len(planner_s) < args.decisions:   # episodes after the first: reset unseeded
             obs = obs if not planner_s else env.reset()[0]
             for turn in Episode(env, obs, expert_acts, expert=planner):
@@ -127,7 +137,7 @@ def latency(args) -> dict:
                 if len(planner_s) >= args.decisions:
                     break
     p50 = float(np.percentile(policy_ms, 50))
-    result = {"game": collect.game, "expert": collect.uct, "decisions": args.decisions,
+    result = {"game": collect.game, "expert": collect.uct, "guidance": guidance, "decisions": args.decisions,
               "planner_seconds_per_decision": float(np.mean(planner_s)),
               "policy_ms_p50": p50, "policy_ms_p99": float(np.percentile(policy_ms, 99)),
               "speedup": float(np.mean(planner_s)) * 1e3 / p50, "device": "cpu", "torch_threads": 1}

@@ -86,7 +86,11 @@ class AtariPlanningModel:
             n = self.config.frame_skip
             self._frame_number += n
         self.frames += n
-        lost = ale.lives() < lives
+        return self._outcome(reward, ale.lives() < lives, over)
+
+    def _outcome(self, reward: float, lost: bool, over: bool) -> tuple[float, bool]:
+        """(reward as the planner sees it, terminal) of a step with raw ``reward`` that lost
+        a life (``lost``) or ended the game (``over``): the planner-only conventions."""
         terminal = over or (self.config.life_loss_terminal and lost)
         r = float((reward > 0) - (reward < 0)) if self.config.clip_rewards else float(reward)
         if lost:
@@ -173,9 +177,4 @@ class ScreenPlanningModel(AtariPlanningModel):
         self._stack[:-1] = self._stack[1:]
         pooled = self._pool if (self.screen[2] and n == skip and skip > 1) else self._frame
         self._resize(self._frame, pooled, self._stack[-1])
-        lost = ale.lives() < lives
-        terminal = over or (self.config.life_loss_terminal and lost)
-        r = float((reward > 0) - (reward < 0)) if self.config.clip_rewards else float(reward)
-        if lost:
-            r -= self.config.life_loss_penalty
-        return r, terminal
+        return self._outcome(reward, ale.lives() < lives, over)

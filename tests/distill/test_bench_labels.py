@@ -64,7 +64,7 @@ def test_a_guided_labeller_is_measured_the_same_on_one_or_two_workers(tmp_path):
     ck = _checkpoint(tmp_path / "p.pt", value_head=True)
     argv = ["bench", "labels", "--game", "pong", "--sims", "6", "--depth", "5", "--states", "2", "--stride", "3",
             "--budget-factor", "2", "--checkpoint", str(ck), "--rollout-policy", "learner", "--bootstrap",
-            "--selection", "puct", "--lanes", "3", "--seed", "1"]
+            "--value-mix", "0.5", "--selection", "puct", "--lanes", "3", "--seed", "1"]
     results = []
     for w in (1, 2):
         out = tmp_path / f"w{w}"

@@ -50,6 +50,7 @@ def test_train_writes_rounds_checkpoints_and_scalars(trained):
     assert r1["collection"]["action_mismatch"] > 0.0            # beta_1 = 0.5
     assert LabelDataset.open(trained / "labels").num_labels() == 80
     assert (trained / "checkpoints" / "round0000.pt").is_file() and (trained / "policy.pt").is_file()
+    assert (trained / "rounds.png").stat().st_size > 1000   # score and agreement against labels
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
     tags = EventAccumulator(str(trained / "tb")).Reload().Tags()["scalars"]

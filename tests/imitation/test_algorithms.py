@@ -30,7 +30,7 @@ def test_the_defaults_are_the_library_s():
     assert build_algorithm("plato") == Plato(GeometricLambda(1.0, 0.5), "classification")
     assert build_algorithm("dagger", beta=ExponentialBeta(0.5)).beta == ExponentialBeta(0.5)
     assert build_algorithm("dagger", beta=None, epsilon=None).epsilon == 0.05   # None: the default
-    assert set(ALGORITHMS) == {"uct-classification", "uct-regression", "dagger", "plato"}
+    assert set(ALGORITHMS) == {"uct-classification", "uct-regression", "dagger", "plato", "exit"}
 
 
 def test_a_setting_the_algorithm_does_not_take_is_refused_by_its_field():

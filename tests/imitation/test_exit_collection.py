@@ -14,7 +14,8 @@ from mcts.config import Budget, GuidanceConfig, UCTConfig
 
 ENV = AtariConfig(noop_max=30, max_episode_frames=2000)
 CONFIG = CollectConfig("pong", ENV, UCTConfig(budget=Budget(sims=8), max_depth=6), labels_per_episode=12)
-GUIDANCE = (GuidanceConfig(rollout="learner", rollout_epsilon=0.2, bootstrap=True, lanes=4),
+GUIDANCE = (GuidanceConfig(rollout="learner", rollout_epsilon=0.2, bootstrap=True, value_mix=1.0, selection="ucb1",
+                           lanes=4),
             GuidanceConfig(rollout="random", selection="puct", value_mix=0.5, lanes=3))
 
 

@@ -237,7 +237,7 @@ def test_killed_writer_resumes_without_duplicates_or_gaps(tmp_path):
 # -- one table of columns ----------------------------------------------------------------
 
 NEW_COLUMNS = [
-    Column("value", "float32", (), "decision", "the expert's value of the state", batch=True, fill=np.nan),
+    Column("entropy", "float32", (), "decision", "the entropy of the expert's visits", batch=True, fill=np.nan),
     Column("prior", "float32", ("A",), "decision", "a per-action prior", batch=True, fill=0.0),
 ]
 

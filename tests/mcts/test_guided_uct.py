@@ -21,6 +21,11 @@ def secret_guide(mdp: FiniteMDP, secret=SECRET, value=None) -> TableGuide:
     return TableGuide.preferring(actions, mdp.num_actions, value)
 
 
+def G(**kw) -> GuidanceConfig:
+    """A guidance with UCB1, rollouts only and 8 lanes unless ``kw`` says otherwise."""
+    return GuidanceConfig(**{"selection": "ucb1", "value_mix": 1.0, "lanes": 8, **kw})
+
+
 def plan(mdp, guidance, guide, sims, **uct):
     cfg = UCTConfig(budget=Budget(sims=sims), gamma=uct.pop("gamma", 1.0), max_depth=uct.pop("max_depth", 8),
                     **uct)
@@ -30,13 +35,13 @@ def plan(mdp, guidance, guide, sims, **uct):
 def test_learner_rollouts_are_driven_by_the_network():
     mdp = chain(SECRET, A)
     guide = secret_guide(mdp)
-    learner = plan(mdp, GuidanceConfig(rollout="learner", rollout_epsilon=0.0, lanes=3), guide, sims=A,
+    learner = plan(mdp, G(rollout="learner", rollout_epsilon=0.0, lanes=3), guide, sims=A,
                    exploration=1000.0).decide(0, 0)
     assert learner.action == SECRET[0]
     assert learner.q[SECRET[0]] == 1.0                      # the policy's continuation wins
     assert np.nanmax(np.delete(learner.q, SECRET[0])) == 0.0
     assert guide.calls > 0
-    random = plan(chain(SECRET, A), GuidanceConfig(rollout="random", lanes=3), None, sims=A,
+    random = plan(chain(SECRET, A), G(rollout="random", lanes=3), None, sims=A,
                   exploration=1000.0).decide(0, 0)
     assert np.nanmax(random.q) == 0.0                       # a random continuation finds nothing
 
@@ -50,7 +55,7 @@ def test_bootstrapped_leaf_equals_the_formula_on_a_small_chain():
     V = np.array([10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 70.0, 80.0])
     guide = TableGuide(np.log(np.full((S, 2), 0.5)), V)
     for lam in (1.0, 0.25, 0.0):
-        g = GuidanceConfig(rollout="random", rollout_depth=2, bootstrap=True, value_mix=lam, lanes=1)
+        g = G(rollout="random", rollout_depth=2, bootstrap=True, value_mix=lam, lanes=1)
         d = plan(mdp, g, guide, sims=1, gamma=gamma, skip_rule=False).decide(0, 0)
         # one simulation: expand a root action into state 1, roll 2 steps to state 3, bootstrap
         z = r[1] + gamma * r[2] + gamma ** 2 * V[3]
@@ -63,7 +68,7 @@ def test_puct_with_a_one_hot_prior_needs_fewer_simulations_than_ucb1():
     def first_budget(selection):
         for sims in range(1, 400):
             mdp = chain(SECRET, A)
-            g = GuidanceConfig(rollout="random", selection=selection, lanes=1)
+            g = G(rollout="random", selection=selection, lanes=1)
             d = plan(mdp, g, secret_guide(mdp) if selection == "puct" else None, sims=sims,
                      reuse_tree=False).decide(0, 0)
             if d.action == SECRET[0] and d.q[SECRET[0]] > 0:
@@ -78,7 +83,7 @@ def test_puct_with_a_one_hot_prior_needs_fewer_simulations_than_ucb1():
 def test_lanes_with_common_numbers_recover_a_constant_shift_exactly():
     shift = np.array([0.0, 0.5, -1.0, 2.0])
     K = 16
-    g = GuidanceConfig(rollout="random", lanes=4)
+    g = G(rollout="random", lanes=4)
     d = plan(shifted(list(shift), states=12, seed=3), g, None, sims=K * len(shift), exploration=1000.0,
              max_depth=6, rollout_noise="common").decide(0, 0)
     assert (d.visits == K).all()
@@ -91,7 +96,7 @@ def test_lanes_with_common_numbers_recover_a_constant_shift_exactly():
 def test_the_same_seed_gives_the_same_decisions_and_lanes_count_their_frames():
     def run():
         mdp = chain(SECRET, A)
-        p = plan(mdp, GuidanceConfig(rollout="learner", rollout_epsilon=0.3, lanes=4), secret_guide(mdp), sims=40)
+        p = plan(mdp, G(rollout="learner", rollout_epsilon=0.3, lanes=4), secret_guide(mdp), sims=40)
         return [p.decide(0, t) for t in range(3)], p
 
     (a, pa), (b, _) = run(), run()
@@ -103,17 +108,17 @@ def test_the_same_seed_gives_the_same_decisions_and_lanes_count_their_frames():
 
 def test_without_a_network_the_guided_search_is_uct_with_leaf_batches():
     mdp = chain([1, 0], 3)
-    d = plan(mdp, GuidanceConfig(rollout="random", lanes=4), None, sims=60).decide(0, 0)
+    d = plan(mdp, G(rollout="random", lanes=4), None, sims=60).decide(0, 0)
     ref = UCTPlanner(chain([1, 0], 3), UCTConfig(budget=Budget(sims=60), gamma=1.0, max_depth=8)).decide(0, 0)
     assert d.action == ref.action == 1
     assert d.visits.sum() == 60
 
 
 @pytest.mark.parametrize("field, guidance", [
-    ("rollout", GuidanceConfig(rollout="learner")),
-    ("selection", GuidanceConfig(rollout="random", selection="puct")),
-    ("bootstrap", GuidanceConfig(rollout="random", bootstrap=True)),
-    ("value_mix", GuidanceConfig(rollout="random", value_mix=0.5)),
+    ("rollout", G(rollout="learner")),
+    ("selection", G(rollout="random", selection="puct")),
+    ("bootstrap", G(rollout="random", bootstrap=True)),
+    ("value_mix", G(rollout="random", value_mix=0.5)),
 ])
 def test_options_that_need_a_network_refuse_to_run_without_one(field, guidance):
     with pytest.raises(ConfigError, match="needs a policy network") as err:
@@ -124,13 +129,13 @@ def test_options_that_need_a_network_refuse_to_run_without_one(field, guidance):
 def test_a_value_option_refuses_a_network_without_a_value_head():
     mdp = chain(SECRET, A)
     with pytest.raises(ConfigError, match="value head") as err:
-        plan(mdp, GuidanceConfig(rollout="random", bootstrap=True), secret_guide(mdp), sims=4)
+        plan(mdp, G(rollout="random", bootstrap=True), secret_guide(mdp), sims=4)
     assert err.value.field == "bootstrap"
 
 
 def test_weight_and_value_come_with_every_searched_decision():
     mdp = chain(SECRET, A)
-    d = plan(mdp, GuidanceConfig(rollout="learner", rollout_epsilon=0.0), secret_guide(mdp), sims=24,
+    d = plan(mdp, G(rollout="learner", rollout_epsilon=0.0), secret_guide(mdp), sims=24,
              exploration=1000.0).decide(0, 0)
     assert d.weight == 1.0                    # 1 against 0 with no spread: fully significant
     assert d.value == pytest.approx(np.nansum(d.q * d.visits) / d.visits.sum())
