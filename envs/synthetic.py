@@ -48,6 +48,11 @@ class FiniteMDP:
         """[1] int64, the state index (what :class:`mcts.guide.TableGuide` reads)."""
         return np.array([self.state], np.int64)
 
+    @staticmethod
+    def observation_of(state: int) -> np.ndarray:
+        """The observation of a snapshot (a state index), without restoring it."""
+        return np.array([state], np.int64)
+
     def spawn(self) -> "FiniteMDP":
         """Another simulator of the same problem, with its own state and frame count."""
         return FiniteMDP(self.next_state, self.reward, self.terminal, self.start)

@@ -45,7 +45,8 @@ from mcts.uct import CommonRollouts, UCTPlanner
 class GuidedUCT(UCTPlanner):
     """UCT whose rollouts, leaf values and priors come from ``guide`` (see the module).
 
-    ``model`` must offer ``observation()`` (what ``guide`` reads) and ``spawn()`` (a lane:
+    ``model`` must offer ``observation()`` (what ``guide`` reads), ``observation_of(state)``
+    (a snapshot's, without restoring it) and ``spawn()`` (a lane:
     another simulator of the same game), as :class:`envs.atari.ScreenPlanningModel` does.
     """
 
@@ -67,8 +68,7 @@ class GuidedUCT(UCTPlanner):
     def _prepare_root(self) -> None:
         """PUCT needs the root's prior before the first selection."""
         if self.guidance.selection == "puct":
-            self.model.restore_state(self.tree.states[0])
-            log_pi, _ = self._evaluate(self.model.observation()[None])
+            log_pi, _ = self._evaluate(self.model.observation_of(self.tree.states[0])[None])
             self.tree.prior[0] = np.exp(log_pi[0])
 
     def _evaluate(self, obs: np.ndarray):
@@ -127,6 +127,7 @@ class GuidedUCT(UCTPlanner):
         v_leaf = np.zeros(n)
         left = np.zeros(n, np.int64)
         alive = np.zeros(n, bool)
+        held: dict[int, np.ndarray] = {}   # lanes never restored: their leaf's observation
         for i, (node, depth, terminal) in enumerate(leaves):
             if terminal:
                 continue
@@ -135,8 +136,10 @@ class GuidedUCT(UCTPlanner):
                 length = min(length, g.rollout_depth)
             if g.value_mix == 0.0:
                 length = 0
-            lane = self.lanes[i]
-            lane.restore_state(tree.states[node])
+            if length > 0:
+                self.lanes[i].restore_state(tree.states[node])
+            else:   # nothing to step: read the leaf's observation off its snapshot
+                held[i] = self.model.observation_of(tree.states[node])
             left[i], alive[i] = length, True
         lam = g.value_mix
         first = True
@@ -146,7 +149,8 @@ class GuidedUCT(UCTPlanner):
             log_pi = value = None
             if want.any():
                 idx = np.flatnonzero(want)
-                log_pi_w, value_w = self._evaluate(np.stack([self.lanes[i].observation() for i in idx]))
+                obs = [held[i] if i in held else self.lanes[i].observation() for i in idx]
+                log_pi_w, value_w = self._evaluate(np.stack(obs))
                 if g.needs_value and value_w is None:
                     raise DistillError("the guiding network has no value output; a value mix or "
                                        "bootstrapped rollouts need one")

@@ -158,6 +158,11 @@ class ScreenPlanningModel(AtariPlanningModel):
         """The current state's frame stack [frame_stack, size, size] uint8 (a view)."""
         return self._stack
 
+    @staticmethod
+    def observation_of(state):
+        """The frame stack of a snapshot, without restoring it."""
+        return state[1]
+
     def step(self, action: int) -> tuple[float, bool]:
         ale, skip = self.ale, self.config.frame_skip
         lives = ale.lives()
