@@ -56,7 +56,7 @@ def expert_config(args: argparse.Namespace) -> UCTConfig:
 
 
 GUIDANCE_FLAGS = ("rollout_policy", "rollout_epsilon", "rollout_depth", "bootstrap", "value_mix", "selection",
-                  "c_puct", "lanes")
+                  "c_puct", "lanes", "guided_frames")
 
 
 def add_guidance_arguments(parser: argparse.ArgumentParser, what: str) -> None:
@@ -80,6 +80,8 @@ def add_guidance_arguments(parser: argparse.ArgumentParser, what: str) -> None:
     g.add_argument("--c-puct", type=positive_float, default=None, help=f"PUCT's constant (default {d.c_puct})")
     g.add_argument("--lanes", type=positive_int, default=None,
                    help=f"leaves per batch, rolled out in lockstep with one network call per step (default {d.lanes})")
+    g.add_argument("--guided-frames", type=positive_int, default=None, metavar="F",
+                   help="emulator frames per decision of the guided search (default: the expert's budget)")
 
 
 def guidance_config(args: argparse.Namespace, base: GuidanceConfig = GuidanceConfig()) -> GuidanceConfig | None:
@@ -89,6 +91,7 @@ def guidance_config(args: argparse.Namespace, base: GuidanceConfig = GuidanceCon
     given = {name: getattr(args, name) for name in GUIDANCE_FLAGS if getattr(args, name) is not None}
     if not given:
         return None
-    if "rollout_policy" in given:
-        given["rollout"] = given.pop("rollout_policy")
+    for flag, field in (("rollout_policy", "rollout"), ("guided_frames", "frames")):
+        if flag in given:
+            given[field] = given.pop(flag)
     return replace(base, **given)

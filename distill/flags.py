@@ -24,7 +24,7 @@ FLAGS = {
     "rollout_noise": "--rollout-noise",
     # the learner-guided planner (mcts.config.GuidanceConfig)
     "guidance": "--rollout-policy / --rollout-epsilon / --rollout-depth / --bootstrap / --value-mix / --selection "
-                "/ --c-puct / --lanes",
+                "/ --c-puct / --lanes / --guided-frames",
     "rollout": "--rollout-policy",
     "rollout_epsilon": "--rollout-epsilon",
     "rollout_depth": "--rollout-depth",
@@ -33,6 +33,7 @@ FLAGS = {
     "selection": "--selection",
     "c_puct": "--c-puct",
     "lanes": "--lanes",
+    "guidance.frames": "--guided-frames",
     # the algorithm and its learner (imitation.algorithms, imitation.schedules)
     "algorithm": "--algo",
     "beta": "--schedule",

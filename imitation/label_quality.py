@@ -142,12 +142,14 @@ def label_quality(config: LabelQualityConfig, states: Sequence[Any], action_set:
     same with ``budget_factor`` times its budget, on ``states`` (:func:`sample_states`)."""
     from mcts.play import uct_expert
 
-    uct = replace(config.uct, reuse_tree=False)
+    uct, guidance = replace(config.uct, reuse_tree=False), config.guidance
+    if guidance is not None and guidance.frames is not None:   # the guided budget is the labeller's
+        uct, guidance = replace(uct, budget=Budget(frames=guidance.frames)), replace(guidance, frames=None)
     big = replace(uct, budget=scaled(uct.budget, config.budget_factor))
-    if config.guidance is None:
+    if guidance is None:
         makers = [partial(uct_expert, config.game, config.env, u) for u in (uct, big)]
     else:
-        makers = [partial(guided_expert, config.game, config.env, u, config.guidance, config.checkpoint)
+        makers = [partial(guided_expert, config.game, config.env, u, guidance, config.checkpoint)
                   for u in (uct, big)]
     return compare_labellers(states, *makers, action_set, config.seed, workers=workers, on_result=on_result)
 

@@ -136,6 +136,9 @@ class GuidanceConfig:
     c_puct:          PUCT's constant.
     lanes:           leaves selected per batch (with virtual loss) whose rollouts run in
                      lockstep on their own emulators, one network call per step for the batch.
+    frames:          emulator frames per decision of the guided search (None: the planner's
+                     budget, as round 0's UCT). A value-guided search needs far fewer frames
+                     than UCT's random rollouts for labels as good (README, label quality).
 
     The defaults are the variant whose labels were best in ``distill bench labels`` on
     Pong, guided by round 0's network (README): leaves valued by the value head alone
@@ -150,6 +153,7 @@ class GuidanceConfig:
     selection: str = "puct"
     c_puct: float = 1.0
     lanes: int = 16
+    frames: int | None = None
 
     def __post_init__(self):
         if self.rollout not in ROLLOUT_POLICIES:
@@ -164,6 +168,8 @@ class GuidanceConfig:
                                 ">= 0")):
             if not ok:
                 raise ConfigError(name, f"must be {rule}, got {getattr(self, name)}")
+        if self.frames is not None and self.frames < 1:
+            raise ConfigError("guidance.frames", f"must be >= 1, got {self.frames}")
 
     @property
     def needs_value(self) -> bool:

@@ -32,10 +32,12 @@ labels in any process.
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from common.errors import ConfigError, DistillError
-from mcts.config import GuidanceConfig, UCTConfig
+from mcts.config import Budget, GuidanceConfig, UCTConfig
 from mcts.guide import Guide
 from mcts.model import Model
 from mcts.tree import root_branch
@@ -43,7 +45,8 @@ from mcts.uct import CommonRollouts, UCTPlanner
 
 
 class GuidedUCT(UCTPlanner):
-    """UCT whose rollouts, leaf values and priors come from ``guide`` (see the module).
+    """UCT whose rollouts, leaf values and priors come from ``guide`` (see the module),
+    under ``config``'s budget unless ``guidance.frames`` gives the guided search its own.
 
     ``model`` must offer ``observation()`` (what ``guide`` reads), ``observation_of(state)``
     (a snapshot's, without restoring it) and ``spawn()`` (a lane:
@@ -56,6 +59,8 @@ class GuidedUCT(UCTPlanner):
         if config.root_workers != 1:
             raise ConfigError("root_workers", f"must be 1 for a guided search (its lanes are its "
                                               f"parallelism), got {config.root_workers}")
+        if guidance.frames is not None:
+            config = replace(config, budget=Budget(frames=guidance.frames))
         super().__init__(model, config, seed, worker)
         self.guidance, self.guide = guidance, guide
         self.lanes = [model.spawn() for _ in range(guidance.lanes)]

@@ -49,7 +49,8 @@ def test_env_check_exits_1_on_mismatch(tmp_path):
 @pytest.mark.parametrize("argv, message", [
     (["train", "--algo", "dagger", "--game", "pong", "--rollout-policy", "random"],
      "--rollout-policy / --rollout-epsilon / --rollout-depth / --bootstrap / --value-mix / --selection / --c-puct "
-     "/ --lanes is a setting of exit, not of dagger"),
+     "/ --lanes / --guided-frames is a setting of exit, not of dagger"),
+    (["train", "--algo", "exit", "--game", "pong", "--guided-frames", "0"], "must be a positive integer"),
     (["train", "--algo", "exit", "--game", "pong", "--value-mix", "1.5"], "argument --value-mix: must be a probability in [0, 1], got 1.5"),
     (["train", "--algo", "exit", "--game", "pong", "--lanes", "0"], "must be a positive integer"),
     (["train", "--algo", "exit", "--game", "pong", "--root-workers", "2"],

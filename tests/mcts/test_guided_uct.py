@@ -139,3 +139,14 @@ def test_weight_and_value_come_with_every_searched_decision():
              exploration=1000.0).decide(0, 0)
     assert d.weight == 1.0                    # 1 against 0 with no spread: fully significant
     assert d.value == pytest.approx(np.nansum(d.q * d.visits) / d.visits.sum())
+
+
+def test_the_guided_frame_budget_replaces_the_planners():
+    mdp = chain(SECRET, A)
+    cfg = UCTConfig(budget=Budget(frames=400), gamma=1.0, max_depth=8, reuse_tree=False)
+    own = GuidedUCT(mdp, cfg, G(rollout="random", lanes=1), None, seed=0).decide(0, 0)
+    guided = GuidedUCT(chain(SECRET, A), cfg, G(rollout="random", lanes=1, frames=40), None, seed=0).decide(0, 0)
+    assert own.frames >= 400
+    assert 40 <= guided.frames < 40 + 8    # at most one rollout past the budget
+    with pytest.raises(ConfigError, match="guidance.frames"):
+        G(frames=0)
