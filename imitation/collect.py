@@ -259,7 +259,10 @@ class CollectionStats:
     lives_lost_per_1000_steps:     lives lost per 1,000 collection steps;
     episodes_ended_per_1000_steps: games over (not cut by a cap) per 1,000 steps;
     action_mismatch:               fraction of labelled states where the executed action
-                                   differs from the planner's.
+                                   differs from the planner's;
+    score_per_1000_steps:          the labelling games' score per 1,000 steps: where the
+                                   planner acts, the teacher's own play (an exit run's
+                                   guided expert improving with its learner shows here).
     """
 
     episodes: int
@@ -270,6 +273,7 @@ class CollectionStats:
     lives_lost_per_1000_steps: float
     episodes_ended_per_1000_steps: float
     action_mismatch: float
+    score_per_1000_steps: float
 
 
 def collection_stats(episodes: Sequence[EpisodeSummary]) -> CollectionStats:
@@ -280,4 +284,6 @@ def collection_stats(episodes: Sequence[EpisodeSummary]) -> CollectionStats:
     ended = sum(int(e.terminated) for e in episodes)
     per_k = (lambda n: 1000.0 * n / steps) if steps else (lambda n: float("nan"))
     mismatch = sum(e.differing for e in episodes) / labels if labels else float("nan")
-    return CollectionStats(len(episodes), steps, labels, lives, ended, per_k(lives), per_k(ended), mismatch)
+    score = sum(e.score for e in episodes)
+    return CollectionStats(len(episodes), steps, labels, lives, ended, per_k(lives), per_k(ended), mismatch,
+                           per_k(score))

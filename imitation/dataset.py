@@ -50,6 +50,9 @@ FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 CHUNK_RE = re.compile(r"^round(\d+)-episode(\d+)\.npz$")
 TEMP_PREFIX = ".partial-"
+DECODED_CACHE_BYTES = 6 * 2 ** 30
+"""Decoded chunks a dataset keeps in memory between training passes (about 200,000
+Atari labels); past it, chunks are decompressed on every pass."""
 SET_ASIDE = "set-aside"
 
 OnCorrupt = Literal["skip", "refuse"]
@@ -286,6 +289,10 @@ class LabelSchema:
         return "\n".join(lines)
 
 
+def _nbytes(batch) -> int:
+    return sum(getattr(batch, f.name).nbytes for f in dataclasses.fields(batch))
+
+
 def _take(self, index):
     return type(self)(**{f.name: getattr(self, f.name)[index] for f in dataclasses.fields(self)})
 
@@ -406,6 +413,9 @@ class LabelDataset:
         self.on_corrupt = on_corrupt
         self.skipped: list[Path] = []
         self._rows_cache: dict[tuple[int, int], int] = {}
+        self.cache_bytes = DECODED_CACHE_BYTES
+        self._decoded: dict[tuple[int, int], tuple[tuple[int, int], Any]] = {}
+        self._decoded_bytes = 0
 
     # -- opening --------------------------------------------------------------------
 
@@ -628,6 +638,28 @@ class LabelDataset:
             reason = f"was labelled with seed {int(arrays['seed'])}, not {seed}"
         return reason
 
+    def _decoded_chunk(self, key: tuple[int, int]):
+        """:meth:`read_chunk`, kept decoded in memory while ``cache_bytes`` allows, so the
+        training passes after the first skip the decompression (most of a pass's reading
+        time). An entry is used only while the file's size and mtime are unchanged; the
+        batches made from it are copies (:meth:`iter_batches`), so it is never modified."""
+        try:
+            st = self.chunk_path(*key).stat()
+            stamp = (st.st_mtime_ns, st.st_size)
+        except OSError:
+            stamp = None
+        held = self._decoded.get(key)
+        if held is not None and stamp is not None and held[0] == stamp:
+            return held[1]
+        chunk = self.read_chunk(*key)
+        if held is not None:
+            self._decoded_bytes -= _nbytes(held[1])
+            del self._decoded[key]
+        if chunk is not None and stamp is not None and self._decoded_bytes + _nbytes(chunk) <= self.cache_bytes:
+            self._decoded[key] = (stamp, chunk)
+            self._decoded_bytes += _nbytes(chunk)
+        return chunk
+
     def read_chunk(self, round: int, episode: int):
         """All labels of one episode as a :class:`LabelBatch`, or None when it is skipped
         as corrupt."""
@@ -711,7 +743,7 @@ class LabelDataset:
         pending: list = []
         buffered = 0
         for key in keys:
-            chunk = self.read_chunk(*key)
+            chunk = self._decoded_chunk(key)
             if chunk is None or len(chunk) == 0:
                 continue
             pending.append(chunk)

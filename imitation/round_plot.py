@@ -1,5 +1,6 @@
 """The figure of a ``distill train`` run: the policy's score against the labels it was
-trained on, round by round (``DIR/rounds.png``), beside the validation agreement."""
+trained on, round by round (``DIR/rounds.png``), beside the validation agreement and the
+labelling games' own score (where the planner acts, the teacher's play)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,8 +9,9 @@ from typing import Mapping, Sequence
 
 def plot_rounds(rounds: Sequence[Mapping], path: str | Path, title: str) -> Path:
     """Write the figure of the round entries ``rounds`` (result.json's) to ``path``:
-    evaluation score (mean ± std over its episodes) and validation agreement, each
-    against the total labels after the round."""
+    evaluation score (mean ± std over its episodes), validation agreement and the
+    labelling games' score per 1,000 steps (NaN where an older result.json lacks it),
+    each against the total labels after the round."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -17,16 +19,20 @@ def plot_rounds(rounds: Sequence[Mapping], path: str | Path, title: str) -> Path
     mean = [r["eval_mean"] for r in rounds]
     std = [r["eval_std"] for r in rounds]
     agreement = [r["val_agreement"] if r["val_agreement"] is not None else float("nan") for r in rounds]
-    fig = Figure(figsize=(9, 3.6))
+    teacher = [r.get("collection", {}).get("score_per_1000_steps", float("nan")) for r in rounds]
+    fig = Figure(figsize=(13, 3.6))
     FigureCanvasAgg(fig)
-    score, agree = fig.subplots(1, 2)
+    score, agree, labelling = fig.subplots(1, 3)
     score.errorbar(labels, mean, yerr=std, marker="o", capsize=3)
     for r, x, y in zip(rounds, labels, mean):
         score.annotate(f"r{r['round']}", (x, y), textcoords="offset points", xytext=(4, 4), fontsize=8)
     score.set(xlabel="labels (total after the round)", ylabel="score (mean ± std)", title="policy score")
     agree.plot(labels, agreement, marker="o")
     agree.set(xlabel="labels (total after the round)", ylabel="agreement", title="validation agreement")
-    for ax in (score, agree):
+    labelling.plot(labels, teacher, marker="o")
+    labelling.set(xlabel="labels (total after the round)", ylabel="score / 1,000 steps",
+                  title="labelling games (the acting rule's play)")
+    for ax in (score, agree, labelling):
         ax.grid(alpha=0.3)
     fig.suptitle(title)
     fig.tight_layout()

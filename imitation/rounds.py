@@ -394,7 +394,8 @@ def _log_round(writer, entry: dict, stats) -> None:
     writer.add_scalar("dataset/labels_total", entry["labels_total"], r)
     if entry["labeling_frames_per_second"] is not None:
         writer.add_scalar("collect/frames_per_second", entry["labeling_frames_per_second"], r)
-    for name in ("lives_lost_per_1000_steps", "episodes_ended_per_1000_steps", "action_mismatch"):
+    for name in ("lives_lost_per_1000_steps", "episodes_ended_per_1000_steps", "action_mismatch",
+                 "score_per_1000_steps"):
         value = getattr(stats, name)
         if math.isfinite(value):
             writer.add_scalar(f"collect/{name}", value, r)

@@ -21,7 +21,8 @@ TINY = ["--game", "pong", "--sims", "4", "--depth", "5", "--max-episode-frames",
         "--eval-episodes", "1", "--epochs", "1"]
 ROUND_KEYS = {"round", "labels_total", "emulator_frames_total", "eval_mean", "eval_std",
               "val_agreement", "wall_seconds", "collection"}
-COLLECTION_KEYS = {"lives_lost_per_1000_steps", "episodes_ended_per_1000_steps", "action_mismatch"}
+COLLECTION_KEYS = {"lives_lost_per_1000_steps", "episodes_ended_per_1000_steps", "action_mismatch",
+                   "score_per_1000_steps"}
 
 
 def run_cli(*argv, **kw):

@@ -111,8 +111,10 @@ def test_label_cap_and_truncation_do_not_count_as_games_over():
 
 def test_collection_statistics_on_a_controlled_case(tmp_path):
     dataset = LabelDataset.create(tmp_path, SPEC)
-    # 10 steps, 2 lives lost, game over, 3 of 8 labels differ
-    ep0 = _play(ScriptedEnv(length=10, deaths=(2, 6)), ScriptedPlanner(skipped=(0, 1)), OffByOne((3, 4, 9)))
+    # 10 steps, 2 lives lost, game over, 3 of 8 labels differ, score 2
+    rewards = [1.0, 0.0, -1.0, 0.0, 2.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+    ep0 = _play(ScriptedEnv(length=10, deaths=(2, 6), rewards=rewards), ScriptedPlanner(skipped=(0, 1)),
+                OffByOne((3, 4, 9)))
     # 30 steps cut by the label cap: 1 life lost, not over, 0 of 30 differ
     ep1 = EpisodeRecorder(2, 8, 0, SPEC)
     ep1 = play_and_label(ScriptedEnv(length=50, deaths=(5,)), np.zeros((4, 84, 84), np.uint8),
@@ -124,6 +126,7 @@ def test_collection_statistics_on_a_controlled_case(tmp_path):
     assert stats.lives_lost_per_1000_steps == pytest.approx(1000 * 3 / 40)
     assert stats.episodes_ended_per_1000_steps == pytest.approx(1000 * 1 / 40)
     assert stats.action_mismatch == pytest.approx(3 / 38)
+    assert stats.score_per_1000_steps == pytest.approx(1000 * 2 / 40)
     assert math.isnan(collection_stats([]).action_mismatch)
 
 

@@ -95,6 +95,37 @@ def test_batches_cover_every_row_once_and_are_seeded(tmp_path):
             np.testing.assert_array_equal(b.obs[i], ep.obs[j])
 
 
+def test_later_passes_read_decoded_chunks_from_memory_until_a_chunk_changes(tmp_path, monkeypatch):
+    keys = [(0, e) for e in range(4)]
+    ds = _write(tmp_path / "d", keys)
+    reads = []
+    original = LabelDataset.read_chunk
+    monkeypatch.setattr(LabelDataset, "read_chunk", lambda self, r, e: reads.append((r, e)) or original(self, r, e))
+    first = list(ds.iter_batches(5, split="all", seed=1))
+    assert sorted(reads) == keys
+    again = list(ds.iter_batches(5, split="all", seed=1))
+    assert len(reads) == len(keys)                      # the second pass decompressed nothing
+    for a, b in zip(first, again):
+        np.testing.assert_array_equal(a.obs, b.obs)
+        np.testing.assert_array_equal(a.action, b.action)
+    # A chunk written anew under the same key is read again, with its new labels.
+    changed = synthetic_episode(0, 2)
+    changed.action = (changed.action + 1) % SPEC.num_actions
+    os.remove(ds.chunk_path(0, 2))
+    ds.write_episode(changed)
+    rows = [b for b in ds.iter_batches(100, split="all", shuffle=False)]
+    assert reads[len(keys):] == [(0, 2)]
+    mine = np.concatenate([b.action[b.episode == 2] for b in rows])
+    np.testing.assert_array_equal(mine, changed.action)
+    # With no room, every pass reads every chunk.
+    fresh = LabelDataset.open(tmp_path / "d")
+    fresh.cache_bytes = 0
+    del reads[:]
+    for _ in range(2):
+        list(fresh.iter_batches(5, split="all"))
+    assert len(reads) == 2 * len(keys)
+
+
 def test_validation_split_is_by_episode_and_stable(tmp_path):
     keys = [(r, e) for r in range(3) for e in range(20)]
     ds = _write(tmp_path / "d", keys)
