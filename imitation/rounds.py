@@ -119,6 +119,11 @@ def _completed_rounds(out: Path) -> list[dict]:
     return done
 
 
+ADDED_SETTINGS = {"train.augment_shift": 0}
+"""Settings added since runs were first written, with the value a run whose config.json
+predates them was run with (so that such a run still resumes)."""
+
+
 def check_resume(out: Path, config: DistillConfig) -> None:
     """Refuse to resume ``out`` with a configuration other than the one it was started with,
     or whose result.json or label manifest cannot be read or belongs to another game."""
@@ -132,7 +137,7 @@ def check_resume(out: Path, config: DistillConfig) -> None:
     except (ValueError, KeyError, TypeError) as exc:
         raise DistillError(f"{path}: unreadable ({exc}); cannot resume") from None
     before_rounds = before.get("rounds")
-    before, now = _flatten(before), _flatten(to_jsonable(config))
+    before, now = {**ADDED_SETTINGS, **_flatten(before)}, _flatten(to_jsonable(config))
     changed = sorted(k for k in set(before) | set(now) if before.get(k) != now.get(k))
     if not isinstance(before_rounds, int):
         before_rounds = None

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from imitation.augment import random_shift
 from imitation.dataset import LabelDataset, Split
 from imitation.policy import DistilledPolicy, best_actions
 
@@ -28,6 +29,8 @@ class TrainConfig:
     val_fraction: fraction of episodes held out (by a hash of (round, episode)).
     buffer_rows:  shuffle-buffer size in rows (bounds memory).
     seed:         minibatch order; epoch e uses seed + e.
+    augment_shift: pixels of random shift per training observation (0: none;
+                  :func:`imitation.augment.random_shift`, seeded by ``seed``).
     """
 
     lr: float = 1e-3
@@ -37,6 +40,7 @@ class TrainConfig:
     val_fraction: float = 0.1
     buffer_rows: int = 20_000
     seed: int = 0
+    augment_shift: int = 0
 
     def __post_init__(self):
         if self.batch_size <= 0 or self.epochs <= 0:
@@ -45,6 +49,8 @@ class TrainConfig:
             raise ValueError("max_steps must be positive (or None)")
         if not 0.0 <= self.val_fraction < 1.0:
             raise ValueError("val_fraction must be in [0, 1)")
+        if self.augment_shift < 0:
+            raise ValueError("augment_shift must be >= 0")
 
 
 @dataclass(frozen=True)
@@ -140,6 +146,7 @@ def train_policy(policy: DistilledPolicy, dataset: LabelDataset, config: TrainCo
     if progress:
         from tqdm import tqdm
         bar = tqdm(total=total, desc="train", unit="step", leave=False)
+    augment = np.random.default_rng([config.seed, 1]) if config.augment_shift else None
     policy.train()
     for epoch in range(config.epochs):
         epoch_losses = []
@@ -147,6 +154,8 @@ def train_policy(policy: DistilledPolicy, dataset: LabelDataset, config: TrainCo
                                           val_fraction=config.val_fraction,
                                           seed=config.seed + epoch,
                                           buffer_rows=config.buffer_rows):
+            if augment is not None:
+                batch.obs = random_shift(batch.obs, config.augment_shift, augment)
             loss = policy.loss(batch)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()

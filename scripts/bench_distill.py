@@ -17,8 +17,9 @@ on the same states; goals: >= 1000x faster and <= 1 ms per decision.
 ``fidelity`` = (policy - random) / (expert - random), all three under one protocol: up
 to 30 no-ops, epsilon 0.05 (the expert too: a random action with probability 0.05
 instead of the planner's), episodes capped at 108,000 frames, optionally sticky actions.
-The expert is the run's own (same budget, depth, root workers), and the episode cap is
-the run's own unless ``--max-episode-frames`` says otherwise. Goals: >= 0.95 on Pong,
+The expert is the run's own (same budget, depth, root workers; for an exit run, its last
+round's planner, guided by the run's policy.pt), and the episode cap is the run's own
+unless ``--max-episode-frames`` says otherwise. Goals: >= 0.95 on Pong,
 >= 0.7 on Breakout; Guo et al.'s UCC-I figures imply about 0.90 and 0.53.
 
 Expert episodes are slow (a full Pong game at 100 simulations x depth 50 takes hours on
@@ -157,12 +158,34 @@ def _protocol(args, collect):
     return EvalProtocol(episodes=args.episodes, sticky=args.sticky, max_episode_frames=cap)
 
 
-def _expert_key(collect, protocol, seed: int) -> dict:
-    """What must match for cached expert scores to be reused: the expert, the game, the
-    protocol (less the episode count) and the seed."""
+def _expert_key(run: Path, collect, data: dict, protocol, seed: int) -> dict:
+    """What must match for cached expert scores to be reused: the expert (for an exit run,
+    its guidance and the guiding checkpoint's digest too), the game, the protocol (less
+    the episode count) and the seed."""
+    import hashlib
+
     key = {"game": collect.game, "expert": collect.uct, "seed": seed,
            "protocol": {**vars(protocol), "episodes": None}}
+    guidance = run_guidance(data)
+    if guidance is not None:
+        key["guidance"] = guidance
+        key["guide_sha256"] = hashlib.sha256((run / "policy.pt").read_bytes()).hexdigest()
     return to_jsonable(key)
+
+
+def run_expert(run: Path, collect, data: dict, env_config):
+    """The expert a run's policy imitates, as a picklable maker of an expert from a seed:
+    an exit run's is its last round's planner, guided by ``run/policy.pt``; any other
+    run's is its UCT planner."""
+    from functools import partial
+
+    from imitation.label_quality import guided_expert
+    from mcts.play import uct_expert
+
+    guidance = run_guidance(data)
+    if guidance is None:
+        return partial(uct_expert, collect.game, env_config, collect.uct)
+    return partial(guided_expert, collect.game, env_config, collect.uct, guidance, str(run / "policy.pt"))
 
 
 def cached_expert_scores(run: Path, key: dict) -> list[float]:
@@ -175,24 +198,22 @@ def cached_expert_scores(run: Path, key: dict) -> list[float]:
     return []
 
 
-def play_expert(run: Path, collect, protocol, seed: int, episodes: int, workers: int) -> list[float]:
-    """``episodes`` expert scores under ``protocol``: those cached in ``run/expert_scores.json``
-    for the same expert, protocol and seed, then new ones (added to the cache)."""
-    from functools import partial
-
+def play_expert(run: Path, collect, data: dict, protocol, seed: int, episodes: int, workers: int) -> list[float]:
+    """``episodes`` scores of the run's expert (:func:`run_expert`) under ``protocol``: those
+    cached in ``run/expert_scores.json`` for the same expert, protocol and seed, then new
+    ones (added to the cache)."""
     from tqdm import tqdm
 
     from imitation.collect import label_spec
     from imitation.metrics import expert_scores
-    from mcts.play import uct_expert
 
     cache = run / "expert_scores.json"
-    key = _expert_key(collect, protocol, seed)
+    key = _expert_key(run, collect, data, protocol, seed)
     scores = cached_expert_scores(run, key)
     missing = range(len(scores), episodes)
     if len(missing):
         spec = label_spec(collect.game, collect.env)
-        make_expert = partial(uct_expert, collect.game, protocol.env_config(spec), collect.uct)
+        make_expert = run_expert(run, collect, data, protocol.env_config(spec))
         bar = tqdm(desc="expert", unit="step", disable=None)
         scores += expert_scores(spec, protocol, make_expert, seed, missing, workers=workers,
                                 on_event=lambda e, r: bar.update(1))
@@ -202,9 +223,9 @@ def play_expert(run: Path, collect, protocol, seed: int, episodes: int, workers:
 
 
 def expert(args) -> dict:
-    collect, _ = run_config(args.run)
+    collect, data = run_config(args.run)
     protocol = _protocol(args, collect)
-    scores = play_expert(args.run, collect, protocol, args.seed, args.episodes, args.workers)
+    scores = play_expert(args.run, collect, data, protocol, args.seed, args.episodes, args.workers)
     print(f"{collect.game}: expert {np.mean(scores):.2f} ± {np.std(scores):.2f} over {len(scores)} episodes "
           f"({', '.join(f'{x:g}' for x in scores)})")
     return {"game": collect.game, "expert_mean": float(np.mean(scores)), "expert_scores": scores,
@@ -221,7 +242,7 @@ def fidelity(args) -> dict:
     policy = evaluate_policy(ckpt.policy, ckpt.spec, protocol, args.seed)
     random = evaluate_random(ckpt.spec, protocol, args.seed)
     print(f"policy {policy.mean:.2f} ± {policy.std:.2f}, random {random.mean:.2f}; expert episodes...")
-    experts = play_expert(args.run, collect, protocol, args.seed, args.expert_episodes, args.workers)
+    experts = play_expert(args.run, collect, data, protocol, args.seed, args.expert_episodes, args.workers)
     expert_mean = float(np.mean(experts))
     value = fidelity_of(policy.mean, expert_mean, random.mean)
     result = {"game": collect.game, "fidelity": value, "policy_mean": policy.mean, "policy_std": policy.std,
@@ -347,7 +368,7 @@ def refit(args) -> dict:
               "train_loss": fit.epoch_losses, "val_loss": fit.val_losses, "val_agreement": fit.val_agreement,
               "policy_mean": score.mean, "policy_std": score.std, "policy_scores": score.scores,
               "random_mean": random.mean, "protocol": protocol, "seed": args.seed}
-    experts = cached_expert_scores(args.run, _expert_key(collect, protocol, args.seed))
+    experts = cached_expert_scores(args.run, _expert_key(args.run, collect, data, protocol, args.seed))
     if experts:
         expert_mean = float(np.mean(experts))
         result["expert_mean"] = expert_mean

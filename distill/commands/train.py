@@ -12,7 +12,7 @@ import argparse
 from dataclasses import dataclass
 
 from common.errors import DistillError
-from distill.args import add_out, add_seed, device_name, positive_float, positive_int, probability
+from distill.args import add_out, add_seed, device_name, nonneg_int, positive_float, positive_int, probability
 from distill.expert_args import add_expert_arguments, add_guidance_arguments, expert_config, guidance_config
 from imitation.algorithms import ALGORITHMS, DAgger, Plato
 
@@ -65,6 +65,8 @@ def add_collection_arguments(parser: argparse.ArgumentParser, eval_episodes: int
                    help="cap on gradient steps per round (default: none)")
     p.add_argument("--val-fraction", type=probability, default=0.1,
                    help="fraction of episodes held out for agreement (default 0.1)")
+    p.add_argument("--augment-shift", type=nonneg_int, default=0, metavar="PX",
+                   help="shift each training observation by up to PX pixels, at random (DrQ; default 0: none)")
     p.add_argument("--device", type=device_name, default="auto",
                    help="training device: auto (GPU when present), cpu, cuda or cuda:N")
     e = parser.add_argument_group("evaluation after each round")
@@ -127,7 +129,8 @@ def distill_config(args: argparse.Namespace, algorithm, policy, game: str, *, ro
         collect=CollectConfig(game, env, expert_config(args), labels_per_episode),
         policy=policy,
         train=TrainConfig(lr=args.lr, batch_size=args.batch_size, epochs=args.epochs,
-                          max_steps=args.max_train_steps, val_fraction=args.val_fraction),
+                          max_steps=args.max_train_steps, val_fraction=args.val_fraction,
+                          augment_shift=args.augment_shift),
         eval=EvalProtocol(episodes=args.eval_episodes, max_episode_frames=args.max_episode_frames))
 
 
