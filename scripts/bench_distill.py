@@ -9,6 +9,7 @@ labelling budget a ``distill train`` run actually used (read from its folder).
     python scripts/bench_distill.py refit --run runs/train-pong-... --head regression --q-weights visits
     python scripts/bench_distill.py tracker [--labels 20000] [--epochs 5]
     python scripts/bench_distill.py label-stats --run runs/train-pong-...
+    python scripts/bench_distill.py teacher --run runs/exit-pong-... [--guided-frames 200 2000] [--steps 500]
 
 ``latency``: the policy's batch-1 decision time on the CPU with one torch thread (p50 and
 p99 over real observations of the game) against the run's expert's seconds per decision
@@ -52,6 +53,14 @@ Learning in Atari"; :class:`imitation.tracker.RamTracker`) labels up, down or st
 else at random, so the states spread. The same labels are fitted twice with ``train``'s
 defaults, with the input centring and explicitly without it, and each policy plays. It
 tests the learning pipeline, not the planner: the tracker is not the expert.
+
+``teacher``: an exit run's teacher against its student, at no training cost. The run's
+guided planner (guided by its policy.pt) plays the first ``--steps`` steps of a game at
+each ``--guided-frames`` budget (score and seconds per decision), and so does the policy
+alone; then, at the run's own guided budget, the fraction of states where the policy's
+greedy action pushes the joystick as the planner's does, once on states where the
+planner plays and once where the policy plays. Equal figures say the policy's errors are
+not DAgger's distribution shift: it has not learnt the teacher's choices on its states.
 
 ``label-stats``: what a run's labels carry, round by round, at no emulator cost: labels
 per episode, the labelling games' scores, the fraction of executed actions that were not
@@ -482,6 +491,72 @@ def _algo_name(data: dict) -> str:
     return data["algorithm"]["name"] if "algorithm" in data else data["algo"]
 
 
+# -- teacher ------------------------------------------------------------------------------
+
+def teacher(args) -> dict:
+    from contextlib import nullcontext
+    from dataclasses import replace
+
+    import torch
+
+    from envs.atari import AtariEnv
+    from imitation.metrics import joystick_match
+    from mcts.play import uct_expert
+
+    torch.set_num_threads(1)
+    collect, data = run_config(args.run)
+    guidance = run_guidance(data)
+    if guidance is None:
+        raise DistillError(f"{args.run} is not an exit run: its expert is not guided by a policy")
+    ckpt = load(args.run)
+    action_set = ckpt.spec.action_set
+
+    def play(frames: int | None) -> dict:
+        """The first --steps steps of one game: the guided planner at ``frames`` (None: the
+        policy alone, epsilon-greedy at 0.05)."""
+        env = AtariEnv(collect.game, collect.env, seed=args.seed)
+        obs, _ = env.reset(seed=args.seed)
+        rng, score, steps, t0 = np.random.default_rng(args.seed), 0.0, 0, time.perf_counter()
+        with (nullcontext() if frames is None else
+              uct_expert(collect.game, collect.env, collect.uct, args.seed, replace(guidance, frames=frames),
+                         ckpt.policy)) as planner:
+            for steps in range(1, args.steps + 1):
+                a = ckpt.policy.act(obs, 0.05, rng) if frames is None else \
+                    int(planner.decide(env.snapshot(), steps - 1).action)
+                obs, reward, terminated, truncated, _ = env.step(a)
+                score += reward
+                if terminated or truncated:
+                    break
+        return {"frames": frames, "steps": steps, "score": score,
+                "seconds_per_decision": (time.perf_counter() - t0) / steps}
+
+    def gap(driver: str) -> float:
+        """Joystick agreement of the policy's greedy action with the planner's, on the
+        states where ``driver`` ("planner" or "policy") plays."""
+        env = AtariEnv(collect.game, collect.env, seed=args.seed + 1)
+        obs, _ = env.reset(seed=args.seed + 1)
+        planned, greedy = [], []
+        with uct_expert(collect.game, collect.env, collect.uct, args.seed + 1, guidance, ckpt.policy) as planner:
+            for t in range(args.steps):
+                planned.append(int(planner.decide(env.snapshot(), t).action))
+                greedy.append(int(ckpt.policy.greedy(obs)[0]))
+                obs, _, terminated, truncated, _ = env.step(planned[-1] if driver == "planner" else greedy[-1])
+                if terminated or truncated:
+                    break
+        return joystick_match(np.array(planned), np.array(greedy), action_set)[0]
+
+    plays = [play(f) for f in args.guided_frames] + [play(None)]
+    for row in plays:
+        who = "policy alone" if row["frames"] is None else f"guided planner, {row['frames']} frames"
+        print(f"{who:>32}: {row['score']:+.0f} over {row['steps']} steps, {row['seconds_per_decision']:.3f} s/decision")
+    agreement = {driver: gap(driver) for driver in ("planner", "policy")}
+    budget = f"{guidance.frames} frames" if guidance.frames else f"{collect.uct.budget}"
+    print(f"joystick agreement of the policy with its teacher ({budget} per decision): "
+          f"{agreement['planner']:.3f} where the planner plays, {agreement['policy']:.3f} where the policy plays")
+    return {"game": collect.game, "guidance": guidance, "plays": plays, "agreement": agreement,
+            "steps": args.steps, "seed": args.seed}
+
+
 def _labels_total(run: Path) -> int:
     return json.loads((run / "result.json").read_text())["labels_total"]
 
@@ -534,13 +609,17 @@ def main() -> None:
     trk.add_argument("--seed", type=nonneg_int, default=0)
     trk.add_argument("--out", type=Path, default=Path("runs/tracker"))
     sta = sub.add_parser("label-stats")
+    tea = sub.add_parser("teacher")
+    tea.add_argument("--guided-frames", type=positive_int, nargs="+", default=[200, 2000],
+                     help="budgets the guided planner plays at")
+    tea.add_argument("--steps", type=positive_int, default=500, help="steps of each game played")
     for s in (exp, fid):
         s.add_argument("--workers", type=positive_int, default=1, help="expert episodes in parallel")
     for s in (exp, fid, ref):
         s.add_argument("--sticky", action="store_true")
         s.add_argument("--max-episode-frames", type=positive_int, default=None,
                        help="episode cap (default: the run's collection cap)")
-    for s in (lat, exp, agr, fid, ref, sta):
+    for s in (lat, exp, agr, fid, ref, sta, tea):
         s.add_argument("--run", type=Path, required=True, help="a `distill train` output folder")
         s.add_argument("--seed", type=nonneg_int, default=0)
         s.add_argument("--out", type=Path, default=None, help="folder for the JSON (default: --run)")
@@ -557,7 +636,8 @@ def main() -> None:
 def run_benchmark(args) -> None:
     result = {"latency": latency, "expert": expert, "self-agreement": self_agreement,
               "fidelity": fidelity, "label-budget": label_budget,
-              "refit": refit, "tracker": tracker, "label-stats": label_stats}[args.what](args)
+              "refit": refit, "tracker": tracker, "label-stats": label_stats,
+              "teacher": teacher}[args.what](args)
     out = args.out or args.run
     out.mkdir(parents=True, exist_ok=True)
     name = f"refit-{_refit_name(args)}" if args.what == "refit" else args.what
