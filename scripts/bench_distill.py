@@ -501,6 +501,7 @@ def teacher(args) -> dict:
 
     from envs.atari import AtariEnv
     from imitation.metrics import joystick_match
+    from mcts.episode import Episode, expert_acts
     from mcts.play import uct_expert
 
     torch.set_num_threads(1)
@@ -511,39 +512,39 @@ def teacher(args) -> dict:
     ckpt = load(args.run)
     action_set = ckpt.spec.action_set
 
+    def greedy(decision, obs, rng) -> int:
+        return int(ckpt.policy.greedy(obs)[0])
+
     def play(frames: int | None) -> dict:
         """The first --steps steps of one game: the guided planner at ``frames`` (None: the
         policy alone, epsilon-greedy at 0.05)."""
         env = AtariEnv(collect.game, collect.env, seed=args.seed)
         obs, _ = env.reset(seed=args.seed)
-        rng, score, steps, t0 = np.random.default_rng(args.seed), 0.0, 0, time.perf_counter()
+        t0 = time.perf_counter()
         with (nullcontext() if frames is None else
               uct_expert(collect.game, collect.env, collect.uct, args.seed, replace(guidance, frames=frames),
                          ckpt.policy)) as planner:
-            for steps in range(1, args.steps + 1):
-                a = ckpt.policy.act(obs, 0.05, rng) if frames is None else \
-                    int(planner.decide(env.snapshot(), steps - 1).action)
-                obs, reward, terminated, truncated, _ = env.step(a)
-                score += reward
-                if terminated or truncated:
+            actor = expert_acts if frames is not None else (lambda d, o, rng: ckpt.policy.act(o, 0.05, rng))
+            episode = Episode(env, obs, actor, np.random.default_rng(args.seed), expert=planner)
+            for turn in episode:
+                if turn.t + 1 >= args.steps:
                     break
-        return {"frames": frames, "steps": steps, "score": score,
-                "seconds_per_decision": (time.perf_counter() - t0) / steps}
+        return {"frames": frames, "steps": episode.steps, "score": episode.score,
+                "seconds_per_decision": (time.perf_counter() - t0) / episode.steps}
 
     def gap(driver: str) -> float:
         """Joystick agreement of the policy's greedy action with the planner's, on the
         states where ``driver`` ("planner" or "policy") plays."""
         env = AtariEnv(collect.game, collect.env, seed=args.seed + 1)
         obs, _ = env.reset(seed=args.seed + 1)
-        planned, greedy = [], []
+        planned, chosen = [], []
         with uct_expert(collect.game, collect.env, collect.uct, args.seed + 1, guidance, ckpt.policy) as planner:
-            for t in range(args.steps):
-                planned.append(int(planner.decide(env.snapshot(), t).action))
-                greedy.append(int(ckpt.policy.greedy(obs)[0]))
-                obs, _, terminated, truncated, _ = env.step(planned[-1] if driver == "planner" else greedy[-1])
-                if terminated or truncated:
+            for turn in Episode(env, obs, expert_acts if driver == "planner" else greedy, expert=planner):
+                planned.append(int(turn.decision.action))
+                chosen.append(greedy(None, turn.obs, None))
+                if turn.t + 1 >= args.steps:
                     break
-        return joystick_match(np.array(planned), np.array(greedy), action_set)[0]
+        return joystick_match(np.array(planned), np.array(chosen), action_set)[0]
 
     plays = [play(f) for f in args.guided_frames] + [play(None)]
     for row in plays:
