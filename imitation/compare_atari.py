@@ -4,7 +4,10 @@ Every method runs the same number of rounds and episodes per round with the same
 and every labelling episode is cut after ``labels // (rounds * episodes_per_round)``
 labels, so each method gets the same label budget (less only where a game ends
 first). Each (method, seed) is a complete ``distill train`` run in
-``DIR/<method>/seed<S>/`` (its policy can be evaluated or resumed like any other).
+``DIR/<method>/seed<S>/`` (its policy can be evaluated or resumed like any other). A
+resumed compare (``resume=True``) resumes each of those runs where it stopped: a
+finished one plays nothing, an interrupted one continues without losing a label, one
+not yet started starts.
 
 The report (:mod:`common.report`): score against labels per method, mean and std across
 seeds, and the collection statistics of the rounds after round 0, where the learner
@@ -104,14 +107,17 @@ def _finite_or_nan(value: Any) -> float:
     return float(value) if value is not None and math.isfinite(float(value)) else math.nan
 
 
-def compare_atari(config: AtariCompareConfig, execution: Execution, out: Path) -> dict[str, Any]:
-    """Train every method with every seed in ``out/<method>/seed<S>`` and write the report."""
+def compare_atari(config: AtariCompareConfig, execution: Execution, out: Path,
+                  resume: bool = False) -> dict[str, Any]:
+    """Train every method with every seed in ``out/<method>/seed<S>`` and write the report;
+    with ``resume``, a run whose folder already holds one continues it
+    (:func:`imitation.rounds.check_resume` refuses one started with other settings)."""
     from tqdm import tqdm
 
     from common import rundir
     from imitation.collect import collection_stats
     from imitation.dataset import LabelDataset
-    from imitation.rounds import labels_dir, run_distillation
+    from imitation.rounds import check_resume, labels_dir, run_distillation
 
     methods = []
     for method in config.methods:
@@ -119,10 +125,13 @@ def compare_atari(config: AtariCompareConfig, execution: Execution, out: Path) -
         for seed in config.seeds:
             run_out = out / method / f"seed{seed}"
             run = run_config(config, method, seed)
-            rundir.prepare_out(run_out, "train", run.game)
+            again = resume and (run_out / "config.json").is_file()
+            rundir.prepare_out(run_out, "train", run.game, resume=True if again else None)
+            if again:
+                check_resume(run_out, run)
             rundir.write_config(run_out, "train", {"run": run, "execution": execution}, seed)
-            tqdm.write(f"== {method}, seed {seed}: {run_out}")
-            result = run_distillation(run, execution, run_out)
+            tqdm.write(f"== {method}, seed {seed}: {run_out}{' (resumed)' if again else ''}")
+            result = run_distillation(run, execution, run_out, resume=again)
             rounds = result["rounds"]
             curves.append(SeedCurve(seed, [r["labels_total"] for r in rounds],
                                     [r["eval_mean"] for r in rounds]))

@@ -56,6 +56,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_collection_arguments(parser, eval_episodes=3)
     add_expert_arguments(parser, sims=ATARI_SIMS, depth=ATARI_DEPTH)
     add_guidance_arguments(parser, "the exit method, from round 1")
+    atari.add_argument("--resume", action="store_true",
+                       help="continue the compare in --out where it stopped (same flags): finished runs "
+                            "are kept, an interrupted one resumes, the rest start")
     # Every flag added since `shared` but the two schedules is the Atari side's alone.
     parser.set_defaults(_atari_only=tuple(a.dest for a in parser._actions
                                           if a.dest not in shared and a.dest not in CONTROL_USES))
@@ -99,6 +102,25 @@ def run_continuous(args: argparse.Namespace) -> int:
     return 0
 
 
+def check_same_compare(out, command: AtariCompareCommand) -> None:
+    """Refuse to resume the compare in ``out`` with other methods, seeds, budget or settings
+    than it was started with (the execution, e.g. workers, may change)."""
+    import json
+
+    from common import rundir
+
+    path = out / "config.json"
+    try:
+        before = json.loads(path.read_text())["config"]["compare"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise DistillError(f"{path}: unreadable ({exc}); cannot resume") from None
+    now = rundir.to_jsonable(command.compare)
+    if before != now:
+        changed = sorted(k for k in set(before) | set(now) if before.get(k) != now.get(k))
+        raise DistillError(f"--resume: {out} was started with other settings ({', '.join(changed)} differ); "
+                           f"resume with the same flags or choose another --out")
+
+
 def run_atari(args: argparse.Namespace) -> int:
     from common import rundir
     from distill.commands.train import (algorithm_settings, check_device, distill_config, execution_of,
@@ -123,9 +145,12 @@ def run_atari(args: argparse.Namespace) -> int:
                             labels_per_episode=per_episode, seed=args.seed)
     runs = method_runs(methods, shared, algorithm_settings(args), policy_options(args))
     config = AtariCompareConfig(runs, seeds, args.labels)
-    out = rundir.prepare_out(args.out, "compare", game)
-    rundir.write_config(out, NAME, AtariCompareCommand(config, execution_of(args)), args.seed)
-    compare_atari(config, execution_of(args), out)
+    out = rundir.prepare_out(args.out, "compare", game, resume=args.resume)
+    command = AtariCompareCommand(config, execution_of(args))
+    if args.resume:
+        check_same_compare(out, command)
+    rundir.write_config(out, NAME, command, args.seed)
+    compare_atari(config, execution_of(args), out, resume=args.resume)
     print((out / "table.md").read_text().rstrip())
     print(f"\n{len(methods)} methods x {len(seeds)} seeds at {args.labels} labels "
           f"({per_episode} per episode): {out}/table.md, curves.png, result.json")

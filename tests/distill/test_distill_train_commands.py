@@ -212,6 +212,37 @@ def test_compare_writes_table_curves_and_result(tmp_path):
     assert (tmp_path / "dagger" / "seed1" / "policy.pt").is_file()
 
 
+def test_compare_resumes_where_it_stopped_and_refuses_other_flags(tmp_path):
+    """A compare stopped before its last run resumes: the finished run is kept untouched,
+    the missing one is played, and its labels and weights equal an uninterrupted compare's."""
+    import shutil
+
+    argv = ["compare", "--methods", "uct-classification,dagger", "--seeds", "1", "--labels", "20",
+            "--rounds", "2", "--episodes-per-round", "1", *TINY]
+    reference, resumed = tmp_path / "reference", tmp_path / "resumed"
+    assert main([*argv, "--out", str(reference)]) == 0
+    assert main([*argv, "--out", str(resumed)]) == 0
+    kept = resumed / "uct-classification" / "seed0" / "policy.pt"
+    kept_mtime = kept.stat().st_mtime_ns
+    shutil.rmtree(resumed / "dagger" / "seed0")       # stopped before dagger's run
+    (resumed / "result.json").unlink()
+    assert main([*argv, "--resume", "--out", str(resumed)]) == 0
+    assert kept.stat().st_mtime_ns == kept_mtime
+    a, b = (LabelDataset.open(d / "dagger" / "seed0" / "labels") for d in (reference, resumed))
+    assert a.keys() == b.keys() == [(0, 0), (1, 0)]
+    for key in a.keys():
+        np.testing.assert_array_equal(a.read_episode(*key).executed, b.read_episode(*key).executed)
+    w = [torch.load(d / "dagger" / "seed0" / "policy.pt", weights_only=True)["weights_sha256"]
+         for d in (reference, resumed)]
+    assert w[0] == w[1]
+    assert json.loads((resumed / "result.json").read_text())["methods"].keys() == {"uct-classification", "dagger"}
+
+    proc = run_cli(*[a if a != "20" else "40" for a in argv], "--resume", "--out", str(resumed))
+    assert proc.returncode == 2 and "labels" in proc.stderr and "differ" in proc.stderr, proc.stderr
+    proc = run_cli(*argv, "--resume", "--out", str(tmp_path / "nothing"))
+    assert proc.returncode == 2 and "there is no compare run to resume" in proc.stderr, proc.stderr
+
+
 @pytest.mark.parametrize("argv, message", [
     (["train", "--algo", "dagr", "--game", "pong"], "invalid choice: 'dagr'"),
     (["train", "--algo", "uct-classification", "--game", "pong", "--schedule", "linear"],
