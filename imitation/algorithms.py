@@ -16,7 +16,8 @@ which decides which states the next labels come from:
   learner (at round 0, the learner at its seeded initialisation).
 
 :class:`ExpertIteration` (``exit``) changes the labeller instead: from round 1 the
-planner is guided by the learner (:meth:`Algorithm.guidance_of`), and the planner acts.
+planner is guided by the learner (:meth:`Algorithm.guidance_of`); by default the planner
+acts, and with a beta schedule below 1 the DAgger mix does.
 
 An :class:`Algorithm` is a frozen dataclass that holds everything that tells it apart:
 its schedules (``DAgger(beta=ExponentialBeta(0.5))``, ``Plato(lam=GeometricLambda(1.0,
@@ -35,7 +36,7 @@ from typing import ClassVar, Protocol
 import numpy as np
 
 from common.errors import ConfigError
-from imitation.schedules import BetaSchedule, GeometricLambda, IndicatorBeta
+from imitation.schedules import BetaSchedule, ConstantBeta, GeometricLambda, IndicatorBeta
 from mcts.config import GuidanceConfig
 
 HEADS = ("classification", "regression")
@@ -74,6 +75,12 @@ class DAggerMix:
         if rng.random() < self.beta:
             return int(decision.action)
         return learner.act(obs, self.epsilon, rng)
+
+
+def mixed(beta: float, epsilon: float) -> ActingRule:
+    """The planner with probability ``beta``, else the learner epsilon-greedy (the DAgger
+    mix); :class:`PlannerActs` when ``beta`` is 1, so that round draws nothing."""
+    return PlannerActs() if beta >= 1.0 else DAggerMix(beta, epsilon)
 
 
 @dataclass(frozen=True)
@@ -122,6 +129,11 @@ def _check_head(algorithm) -> None:
         raise ConfigError("head", f"must be one of {', '.join(HEADS)}, got {algorithm.head!r}")
 
 
+def _check_epsilon(algorithm) -> None:
+    if not 0.0 <= algorithm.epsilon <= 1.0:
+        raise ConfigError("epsilon", f"must be in [0, 1], got {algorithm.epsilon}")
+
+
 @dataclass(frozen=True)
 class UCTClassification(Unguided):
     """UCTtoClassification (Guo et al. 2014): the planner plays and labels its own states in
@@ -159,12 +171,10 @@ class DAgger(Unguided):
 
     def __post_init__(self):
         _check_head(self)
-        if not 0.0 <= self.epsilon <= 1.0:
-            raise ConfigError("epsilon", f"must be in [0, 1], got {self.epsilon}")
+        _check_epsilon(self)
 
     def rule(self, round: int, rounds: int) -> ActingRule:
-        beta = self.beta(round, rounds)
-        return PlannerActs() if beta >= 1.0 else DAggerMix(beta, self.epsilon)
+        return mixed(self.beta(round, rounds), self.epsilon)
 
 
 @dataclass(frozen=True)
@@ -188,23 +198,31 @@ class ExpertIteration:
     """Expert iteration on the emulator (Anthony, Tian & Barber 2017; AlphaZero, Silver et
     al. 2017): the teacher adapts to the learner. Round 0 is Guo et al.'s UCT; from round
     1 the planner is guided by the latest network as ``guidance`` says (learner rollouts,
-    bootstrapped leaves, a PUCT prior; :class:`mcts.guided.GuidedUCT`), and it plays and
-    labels its own states. The network is a classifier with a value head: it learns the
+    bootstrapped leaves, a PUCT prior; :class:`mcts.guided.GuidedUCT`), and it labels
+    every state visited. The network is a classifier with a value head: it learns the
     search's visit distribution, each state weighted by how significant the search's
     preference is, and the search's value of the state (:func:`learner_policy`).
 
     Its guidance defaults to :class:`mcts.config.GuidanceConfig`'s, the variant with the
-    best labels measured on Pong."""
+    best labels measured on Pong. ``beta`` decides which states are labelled: by default
+    (``ConstantBeta(1)``) the planner plays its own games; a schedule below 1 lets the
+    learner drive with DAgger's mix (``epsilon``-greedy when it acts), so that labels come
+    from the states the learner itself reaches (Ross et al. 2011)."""
 
     name: str = field(default="exit", init=False)
     head: str = field(default="classification", init=False)
     guidance: GuidanceConfig = GuidanceConfig()
+    beta: BetaSchedule = ConstantBeta()
+    epsilon: float = 0.05
     default_target: ClassVar[str] = "visits"
     value_head: ClassVar[bool] = True
     label_weights: ClassVar[str] = "search"
 
+    def __post_init__(self):
+        _check_epsilon(self)
+
     def rule(self, round: int, rounds: int) -> ActingRule:
-        return PlannerActs()
+        return mixed(self.beta(round, rounds), self.epsilon)
 
     def guidance_of(self, round: int) -> GuidanceConfig | None:
         return None if round == 0 else self.guidance
@@ -236,6 +254,26 @@ def build_algorithm(name: str, **settings) -> Algorithm:
             raise ConfigError(key, f"is a setting of {' and '.join(takers) or 'no algorithm'}, "
                                    f"not of {name}")
     return algorithm_class(name)(**{k: v for k, v in settings.items() if v is not None})
+
+
+def algorithm_from_json(data: dict) -> Algorithm:
+    """The algorithm a ``config.json`` names (``to_jsonable`` of it) -> the object; an
+    entry it lacks takes the library's default."""
+    from imitation.schedules import ExponentialBeta, LinearBeta
+
+    schedules = {cls.name: cls for cls in (IndicatorBeta, ExponentialBeta, LinearBeta, ConstantBeta)}
+    settings = {}
+    for key, value in data.items():
+        if key not in settings_of(data["name"]):
+            continue
+        if key == "beta":
+            value = schedules[value["name"]](**{k: v for k, v in value.items() if k != "name"})
+        elif key == "lam":
+            value = GeometricLambda(value["initial"], value["ratio"])
+        elif key == "guidance":
+            value = GuidanceConfig(**value)
+        settings[key] = value
+    return build_algorithm(data["name"], **settings)
 
 
 def learner_policy(algorithm: Algorithm, *, network=None, target: str | None = None,

@@ -20,8 +20,9 @@ Before it labels anything, ``--resume`` reads every chunk whole: a bad one (trun
 corrupt, of another seed, round or episode) is set aside in ``labels/set-aside/``, and
 every missing episode of a completed round is labelled again, once, as an uninterrupted
 run would have labelled it (:func:`_heal_labels`); result.json's counts are those on disk.
-``--resume`` may also change ``--rounds`` (e.g. to extend a finished run) where no round
-already played would have been played differently (:func:`check_resume`).
+``--resume`` may also change ``--rounds`` (e.g. to extend a finished run), and the
+algorithm's settings (its schedule, exit's guidance), where no round already played would
+have been played differently (:func:`check_resume`).
 """
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from common.errors import ConfigError, DistillError
-from imitation.algorithms import Algorithm
+from imitation.algorithms import Algorithm, algorithm_from_json
 from imitation.collect import (CollectConfig, EpisodeTask, LearnerWeights, collect_episodes,
                                collection_stats, label_spec)
 from imitation.dataset import MANIFEST, LabelDataset, LabelSpec, chunk_name
@@ -119,9 +120,11 @@ def _completed_rounds(out: Path) -> list[dict]:
     return done
 
 
-ADDED_SETTINGS = {"train.augment_shift": 0}
+ADDED_SETTINGS = {"train.augment_shift": 0, "algorithm.beta.name": "constant", "algorithm.beta.p": 1.0,
+                  "algorithm.epsilon": 0.05}
 """Settings added since runs were first written, with the value a run whose config.json
-predates them was run with (so that such a run still resumes)."""
+predates them was run with (so that such a run still resumes). One applies only where the
+run's configuration has it (``algorithm.beta`` is exit's; DAgger's has always been there)."""
 
 
 def check_resume(out: Path, config: DistillConfig) -> None:
@@ -137,12 +140,15 @@ def check_resume(out: Path, config: DistillConfig) -> None:
     except (ValueError, KeyError, TypeError) as exc:
         raise DistillError(f"{path}: unreadable ({exc}); cannot resume") from None
     before_rounds = before.get("rounds")
-    before, now = {**ADDED_SETTINGS, **_flatten(before)}, _flatten(to_jsonable(config))
+    now = _flatten(to_jsonable(config))
+    before = {**{k: v for k, v in ADDED_SETTINGS.items() if k in now}, **_flatten(before)}
     changed = sorted(k for k in set(before) | set(now) if before.get(k) != now.get(k))
     if not isinstance(before_rounds, int):
         before_rounds = None
     others = [k for k in changed if k != "rounds" or before_rounds is None]  # --rounds may change
-    others = [k for k in others if not (k.startswith("algorithm.guidance.") and _unguided_so_far(out, config))]
+    if any(k.startswith("algorithm.") for k in others) and before_rounds is not None and \
+            _played_alike(out, _algorithm_of(before), before_rounds, config):
+        others = [k for k in others if not k.startswith("algorithm.")]
     if others:
         raise DistillError(f"--resume: {out} was started with other settings ({', '.join(others)} "
                            f"differ); resume with the same flags or choose another --out")
@@ -156,18 +162,36 @@ def check_resume(out: Path, config: DistillConfig) -> None:
         LabelDataset.open(labels_dir(out), expect=label_spec(config.game, config.collect.env))
 
 
-def _unguided_so_far(out: Path, config: DistillConfig) -> bool:
-    """No round the learner guides has been played or labelled yet, so the guidance may
-    still change on ``--resume`` (choosing it after round 0, e.g. with ``distill bench
-    labels`` on round 0's checkpoint): the run then equals one started with it."""
-    guided = [r for r in range(config.rounds) if config.algorithm.guidance_of(r) is not None]
-    if not guided:
+def _algorithm_of(flat: dict[str, Any]) -> Algorithm | None:
+    """The algorithm of a flattened config.json (None if it cannot be rebuilt)."""
+    data: dict[str, Any] = {}
+    for key, value in flat.items():
+        if key.startswith("algorithm."):
+            *path, last = key.split(".")[1:]
+            node = data
+            for part in path:
+                node = node.setdefault(part, {})
+            node[last] = value
+    try:
+        return algorithm_from_json(data)
+    except (ConfigError, KeyError, TypeError, ValueError):
+        return None
+
+
+def _played_alike(out: Path, before: Algorithm | None, before_rounds: int, config: DistillConfig) -> bool:
+    """Every round already played or labelled has the same acting rule and guidance under
+    ``config``'s algorithm as under the one the run was started with, so its settings may
+    change on ``--resume`` (a DAgger schedule or exit's guidance chosen after round 0, e.g.
+    with ``distill bench labels`` on round 0's checkpoint): the run then equals one
+    started with them."""
+    now = config.algorithm
+    if before is None or before.name != now.name:
         return False
-    if len(_completed_rounds(out)) > guided[0]:
-        return False
+    played = {entry["round"] for entry in _completed_rounds(out)}
     if (labels_dir(out) / MANIFEST).is_file():
-        return all(r < guided[0] for r, _ in LabelDataset.open(labels_dir(out)).keys())
-    return True
+        played |= {r for r, _ in LabelDataset.open(labels_dir(out)).keys()}
+    return all(before.rule(r, before_rounds) == now.rule(r, config.rounds)
+               and before.guidance_of(r) == now.guidance_of(r) for r in played)
 
 
 def _check_new_round_count(out: Path, config: DistillConfig, before_rounds: int) -> None:

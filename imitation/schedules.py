@@ -8,6 +8,8 @@ pi_i = beta_i * expert + (1 - beta_i) * learner, drawn per step. Rounds count fr
 * :class:`ExponentialBeta`: beta_i = p^i.
 * :class:`LinearBeta`:      beta_i = max(0, 1 - i / (R - 1)) over the run's R rounds: 1 in
   round 0, 0 in the last round R - 1 (R = 1 gives beta_0 = 1 and 0 afterwards).
+* :class:`ConstantBeta`:    beta_i = p in every round (p = 1: the expert always acts,
+  expert iteration's default).
 
 A beta schedule is called with the round and the run's number of rounds, so a schedule
 object does not depend on how long the run is (a run extended with ``--resume`` keeps it).
@@ -93,6 +95,25 @@ class LinearBeta:
 
 
 @dataclass(frozen=True)
+class ConstantBeta:
+    """beta_i = p in every round, 0 <= p <= 1."""
+
+    name: str = field(default="constant", init=False)
+    p: float = 1.0
+
+    def __post_init__(self):
+        if not 0.0 <= self.p <= 1.0:
+            raise ConfigError("p", f"must be in [0, 1], got {self.p}")
+
+    def __call__(self, round: int, rounds: int) -> float:
+        _check_round(round)
+        return float(self.p)
+
+    def __str__(self) -> str:
+        return f"constant:{self.p:g}"
+
+
+@dataclass(frozen=True)
 class GeometricLambda:
     """lambda_i = initial * ratio^i: PLATO's KL weight in round i (ratio < 1 decreases)."""
 
@@ -114,8 +135,8 @@ class GeometricLambda:
 
 
 def parse_beta_schedule(text: str) -> BetaSchedule:
-    """``indicator``, ``exponential`` / ``exponential:P`` (default P = 0.5), ``linear``
-    -> a schedule; anything else is a :class:`ConfigError` naming ``beta``."""
+    """``indicator``, ``exponential`` / ``exponential:P`` (default P = 0.5), ``linear``,
+    ``constant:P`` -> a schedule; anything else is a :class:`ConfigError` naming ``beta``."""
     name, _, arg = text.partition(":")
     try:
         if name == "indicator" and not arg:
@@ -124,9 +145,12 @@ def parse_beta_schedule(text: str) -> BetaSchedule:
             return ExponentialBeta(float(arg)) if arg else ExponentialBeta()
         if name == "linear" and not arg:
             return LinearBeta()
+        if name == "constant" and arg:
+            return ConstantBeta(float(arg))
     except ValueError as exc:
         raise ConfigError("beta", f"{text}: {exc}") from None
-    raise ConfigError("beta", f"{text} is not a beta schedule: expected indicator, exponential[:P] or linear")
+    raise ConfigError("beta", f"{text} is not a beta schedule: expected indicator, exponential[:P], "
+                              f"linear or constant:P")
 
 
 def parse_lambda_schedule(text: str) -> GeometricLambda:

@@ -4,7 +4,8 @@
 states (Guo et al. 2014). ``dagger``: from round 1 the DAgger mix acts (beta schedule).
 ``plato``: PLATO's teacher acts (lambda schedule). Their learner is a classifier unless
 ``--head regression``. ``exit``: expert iteration, from round 1 the planner is guided by
-the learner (the guidance flags). See :mod:`imitation.rounds`.
+the learner (the guidance flags); the planner acts unless ``--schedule`` lets the learner
+drive. See :mod:`imitation.rounds`.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from common.errors import DistillError
 from distill.args import add_out, add_seed, device_name, nonneg_int, positive_float, positive_int, probability
 from distill.expert_args import add_expert_arguments, add_guidance_arguments, expert_config, guidance_config
-from imitation.algorithms import ALGORITHMS, DAgger, Plato
+from imitation.algorithms import ALGORITHMS, DAgger, ExpertIteration, Plato
 
 NAME = "train"
 HELP = "distil the planner into a policy (UCTtoClassification/Regression, DAgger, PLATO, expert iteration)"
@@ -34,11 +35,13 @@ def add_collection_arguments(parser: argparse.ArgumentParser, eval_episodes: int
     g.add_argument("--max-episode-frames", type=positive_int, default=108_000,
                    help="cap of collection and evaluation episodes in emulator frames (default 108000)")
     g.add_argument("--schedule", default=None, metavar="BETA",
-                   help=f"dagger's beta: indicator, exponential[:P] or linear (default {DAgger().beta})")
+                   help=f"the probability that the planner acts, per round: indicator, exponential[:P], linear "
+                        f"or constant:P (dagger's default {DAgger().beta}; exit's {ExpertIteration().beta}, "
+                        f"below 1 the learner drives)")
     g.add_argument("--lambda-schedule", default=None, metavar="L0[:RATIO]",
                    help=f"plato's relative lambda_i = L0 RATIO^i (default {Plato().lam})")
     g.add_argument("--epsilon", type=probability, default=None,
-                   help=f"the learner's exploration when dagger lets it act (default {DAgger().epsilon})")
+                   help=f"the learner's exploration when dagger (or exit) lets it act (default {DAgger().epsilon})")
     g.add_argument("--workers", type=positive_int, default=1,
                    help="episodes labelled in parallel, one process each (default 1)")
     g.add_argument("--backend", choices=("local", "ray"), default="local",
@@ -95,8 +98,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def algorithm_settings(args: argparse.Namespace) -> dict:
     """The algorithm settings the flags give, by field (None: not given, the library's default)."""
     from imitation.schedules import parse_beta_schedule, parse_lambda_schedule
-
-    from imitation.algorithms import ExpertIteration
 
     return {"beta": None if args.schedule is None else parse_beta_schedule(args.schedule),
             "lam": None if args.lambda_schedule is None else parse_lambda_schedule(args.lambda_schedule),

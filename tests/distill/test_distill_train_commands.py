@@ -146,6 +146,43 @@ def test_dagger_with_a_regression_learner_acts_greedily_on_its_q_values(tmp_path
     assert result["rounds"][1]["collection"]["action_mismatch"] > 0.0
 
 
+def test_exit_with_a_schedule_below_one_lets_the_learner_drive(tmp_path):
+    """--schedule constant:0 --epsilon 0: the planner labels every state of round 1 but the
+    round-0 policy acts, so every executed action is that policy's greedy action.
+    A config.json written before exit had a schedule still resumes (as constant:1), and may
+    take a schedule that leaves its played rounds as they were."""
+    from imitation.checkpoint import load_checkpoint
+
+    argv = ["train", "--algo", "exit", "--rounds", "2", "--episodes-per-round", "1", "--labels-per-episode", "25",
+            *TINY, "--out", str(tmp_path)]
+    assert main([*argv, "--schedule", "constant:0", "--epsilon", "0"]) == 0
+    round0 = load_checkpoint(tmp_path / "checkpoints" / "round0000.pt", device="cpu").policy
+    played = LabelDataset.open(tmp_path / "labels").read_episode(1, 0)
+    np.testing.assert_array_equal(played.executed, round0.greedy(played.obs))
+    result = json.loads((tmp_path / "result.json").read_text())
+    assert result["rounds"][1]["collection"]["action_mismatch"] > 0.0
+
+    old = tmp_path / "old"
+    assert main([*argv[:-1], str(old), "--rounds", "1"]) == 0
+    config = json.loads((old / "config.json").read_text())
+    for key in ("beta", "epsilon"):
+        del config["config"]["run"]["algorithm"][key]
+    (old / "config.json").write_text(json.dumps(config))
+    assert main([*argv[:-1], str(old), "--resume", "--rounds", "1"]) == 0
+    # Round 0 is the planner's under exponential:0.5 too, so the schedule may be chosen
+    # now, and the run equals one started with it; one that would replay round 0
+    # differently is refused.
+    proc = run_cli(*argv[:-1], str(old), "--rounds", "3", "--resume", "--schedule", "constant:0.5")
+    assert proc.returncode == 2 and "algorithm.beta.p" in proc.stderr, proc.stderr
+    fresh = tmp_path / "fresh"
+    assert main([*argv[:-1], str(old), "--resume", "--schedule", "exponential:0.5"]) == 0
+    assert main([*argv[:-1], str(fresh), "--schedule", "exponential:0.5"]) == 0
+    a, b = (LabelDataset.open(d / "labels").read_episode(1, 0) for d in (old, fresh))
+    np.testing.assert_array_equal(a.executed, b.executed)
+    w = [torch.load(d / "policy.pt", weights_only=True)["weights_sha256"] for d in (old, fresh)]
+    assert w[0] == w[1]
+
+
 def test_resume_with_other_flags_is_refused(trained):
     proc = run_cli("train", "--algo", "dagger", "--rounds", "2", "--episodes-per-round", "2",
                    "--labels-per-episode", "25", "--schedule", "exponential:0.5", *TINY,
@@ -246,7 +283,7 @@ def test_compare_resumes_where_it_stopped_and_refuses_other_flags(tmp_path):
 @pytest.mark.parametrize("argv, message", [
     (["train", "--algo", "dagr", "--game", "pong"], "invalid choice: 'dagr'"),
     (["train", "--algo", "uct-classification", "--game", "pong", "--schedule", "linear"],
-     "--schedule is a setting of dagger, not of uct-classification"),
+     "--schedule is a setting of dagger and exit, not of uct-classification"),
     (["train", "--algo", "plato", "--game", "pong", "--epsilon", "0.1"], "--epsilon is a setting of dagger"),
     (["train", "--algo", "dagger", "--game", "pong", "--schedule", "cosine"], "--schedule cosine"),
     (["train", "--algo", "plato", "--game", "pong", "--lambda-schedule", "-1"], "--lambda-schedule -1"),

@@ -7,14 +7,14 @@ import pytest
 from common.errors import ConfigError
 from common.rundir import to_jsonable
 from envs.atari import AtariConfig
-from imitation.algorithms import (ALGORITHMS, DAgger, Plato, UCTClassification, UCTRegression, build_algorithm,
-                                  learner_policy)
+from imitation.algorithms import (ALGORITHMS, DAgger, DAggerMix, ExpertIteration, Plato, PlannerActs,
+                                  UCTClassification, UCTRegression, build_algorithm, learner_policy)
 from imitation.collect import CollectConfig
 from imitation.compare_atari import method_runs
 from imitation.evaluate import EvalProtocol
 from imitation.policy import PolicyConfig
 from imitation.rounds import DistillConfig
-from imitation.schedules import ExponentialBeta, GeometricLambda, IndicatorBeta, LinearBeta
+from imitation.schedules import ConstantBeta, ExponentialBeta, GeometricLambda, IndicatorBeta, LinearBeta
 from imitation.train_policy import TrainConfig
 from mcts.config import UCTConfig
 
@@ -90,3 +90,26 @@ def test_compare_builds_each_method_from_the_same_defaults_and_the_flags_that_ap
     with pytest.raises(ConfigError) as err:
         method_runs(("dagger",), shared, {}, {"q_weights": "visits"})
     assert err.value.field == "q_weights"
+
+
+def test_exit_s_planner_acts_unless_its_schedule_lets_the_learner_drive():
+    assert [ExpertIteration().rule(r, 4) for r in range(4)] == [PlannerActs()] * 4
+    exit = build_algorithm("exit", beta=ExponentialBeta(0.5), epsilon=0.1)
+    assert [exit.rule(r, 4) for r in range(3)] == [PlannerActs(), DAggerMix(0.5, 0.1), DAggerMix(0.25, 0.1)]
+    assert exit.guidance_of(0) is None and exit.guidance_of(1) == ExpertIteration().guidance
+    assert to_jsonable(ExpertIteration())["beta"] == {"name": "constant", "p": 1.0}
+    assert build_algorithm("exit", beta=ConstantBeta(0.0)).rule(0, 2) == DAggerMix(0.0, 0.05)
+    with pytest.raises(ConfigError) as err:
+        ExpertIteration(epsilon=1.5)
+    assert err.value.field == "epsilon"
+
+
+def test_an_algorithm_reads_back_from_its_config_json():
+    from imitation.algorithms import algorithm_from_json
+    from mcts.config import GuidanceConfig
+
+    for algorithm in (UCTClassification(), UCTRegression(), DAgger(LinearBeta(), 0.2, "regression"),
+                      Plato(GeometricLambda(2.0, 0.25)),
+                      ExpertIteration(GuidanceConfig(selection="ucb1", frames=200), ExponentialBeta(0.7), 0.1)):
+        assert algorithm_from_json(to_jsonable(algorithm)) == algorithm
+    assert algorithm_from_json({"name": "exit"}) == ExpertIteration()   # what it lacks: the default

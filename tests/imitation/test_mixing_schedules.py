@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from common.errors import ConfigError
-from imitation.schedules import (ExponentialBeta, GeometricLambda, IndicatorBeta, LinearBeta,
+from imitation.schedules import (ConstantBeta, ExponentialBeta, GeometricLambda, IndicatorBeta, LinearBeta,
                                  parse_beta_schedule, parse_lambda_schedule)
 
 
@@ -20,6 +20,11 @@ def test_exponential_is_p_to_the_round():
 def test_linear_goes_from_one_to_zero_over_the_rounds():
     assert [LinearBeta()(i, 5) for i in range(6)] == [1.0, 0.75, 0.5, 0.25, 0.0, 0.0]
     assert [LinearBeta()(i, 1) for i in range(2)] == [1.0, 0.0]
+
+
+def test_constant_is_p_in_every_round():
+    assert [ConstantBeta(0.3)(i, 4) for i in range(4)] == [0.3] * 4
+    assert ConstantBeta()(7, 8) == 1.0
 
 
 def test_lambda_decreases_geometrically():
@@ -43,8 +48,9 @@ def test_parsing_schedule_names():
     assert parse_beta_schedule("exponential:0.8") == ExponentialBeta(0.8)
     assert parse_beta_schedule("exponential") == ExponentialBeta(0.5)
     assert parse_beta_schedule("linear") == LinearBeta()
+    assert parse_beta_schedule("constant:0.25") == ConstantBeta(0.25)
     assert parse_lambda_schedule("1.0:0.25") == GeometricLambda(1.0, 0.25)
-    for bad in ("cosine", "exponential:2", "linear:3", "indicator:1"):
+    for bad in ("cosine", "exponential:2", "linear:3", "indicator:1", "constant", "constant:1.5"):
         with pytest.raises(ConfigError) as err:
             parse_beta_schedule(bad)
         assert err.value.field == "beta"
@@ -54,6 +60,6 @@ def test_parsing_schedule_names():
 
 
 def test_a_schedule_reads_back_from_its_text():
-    for schedule in (IndicatorBeta(), ExponentialBeta(0.25), ExponentialBeta(1.0), LinearBeta()):
+    for schedule in (IndicatorBeta(), ExponentialBeta(0.25), ExponentialBeta(1.0), LinearBeta(), ConstantBeta(0.4)):
         assert parse_beta_schedule(str(schedule)) == schedule
     assert parse_lambda_schedule(str(GeometricLambda(0.1, 2.0))) == GeometricLambda(0.1, 2.0)
