@@ -259,20 +259,16 @@ def build_algorithm(name: str, **settings) -> Algorithm:
 def algorithm_from_json(data: dict) -> Algorithm:
     """The algorithm a ``config.json`` names (``to_jsonable`` of it) -> the object; an
     entry it lacks takes the library's default."""
-    from imitation.schedules import ExponentialBeta, LinearBeta
+    from imitation.schedules import schedule_from_json
 
-    schedules = {cls.name: cls for cls in (IndicatorBeta, ExponentialBeta, LinearBeta, ConstantBeta)}
     settings = {}
     for key, value in data.items():
-        if key not in settings_of(data["name"]):
-            continue
-        if key == "beta":
-            value = schedules[value["name"]](**{k: v for k, v in value.items() if k != "name"})
-        elif key == "lam":
-            value = GeometricLambda(value["initial"], value["ratio"])
+        if key in ("beta", "lam"):
+            value = schedule_from_json(value)
         elif key == "guidance":
             value = GuidanceConfig(**value)
-        settings[key] = value
+        if key in settings_of(data["name"]):
+            settings[key] = value
     return build_algorithm(data["name"], **settings)
 
 

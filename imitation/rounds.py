@@ -139,7 +139,7 @@ def check_resume(out: Path, config: DistillConfig) -> None:
         before = json.loads(path.read_text())["config"]["run"]
     except (ValueError, KeyError, TypeError) as exc:
         raise DistillError(f"{path}: unreadable ({exc}); cannot resume") from None
-    before_rounds = before.get("rounds")
+    before_rounds, before_algorithm = before.get("rounds"), _algorithm_of(before.get("algorithm"))
     now = _flatten(to_jsonable(config))
     before = {**{k: v for k, v in ADDED_SETTINGS.items() if k in now}, **_flatten(before)}
     changed = sorted(k for k in set(before) | set(now) if before.get(k) != now.get(k))
@@ -147,7 +147,7 @@ def check_resume(out: Path, config: DistillConfig) -> None:
         before_rounds = None
     others = [k for k in changed if k != "rounds" or before_rounds is None]  # --rounds may change
     if any(k.startswith("algorithm.") for k in others) and before_rounds is not None and \
-            _played_alike(out, _algorithm_of(before), before_rounds, config):
+            _played_alike(out, before_algorithm, before_rounds, config):
         others = [k for k in others if not k.startswith("algorithm.")]
     if others:
         raise DistillError(f"--resume: {out} was started with other settings ({', '.join(others)} "
@@ -162,19 +162,12 @@ def check_resume(out: Path, config: DistillConfig) -> None:
         LabelDataset.open(labels_dir(out), expect=label_spec(config.game, config.collect.env))
 
 
-def _algorithm_of(flat: dict[str, Any]) -> Algorithm | None:
-    """The algorithm of a flattened config.json (None if it cannot be rebuilt)."""
-    data: dict[str, Any] = {}
-    for key, value in flat.items():
-        if key.startswith("algorithm."):
-            *path, last = key.split(".")[1:]
-            node = data
-            for part in path:
-                node = node.setdefault(part, {})
-            node[last] = value
+def _algorithm_of(data: Any) -> Algorithm | None:
+    """The algorithm config.json names (what it lacks, e.g. a setting added since, takes the
+    library's default, as :data:`ADDED_SETTINGS` says); None if it cannot be rebuilt."""
     try:
         return algorithm_from_json(data)
-    except (ConfigError, KeyError, TypeError, ValueError):
+    except (ConfigError, KeyError, TypeError, ValueError, AttributeError):
         return None
 
 

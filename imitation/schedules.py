@@ -134,6 +134,16 @@ class GeometricLambda:
         return f"{self.initial:g}:{self.ratio:g}"
 
 
+def schedule_from_json(data: dict):
+    """A schedule as ``config.json`` holds it (``{"name": "exponential", "p": 0.5}``) -> the
+    object; an unknown name is a :class:`ConfigError` naming ``schedule``."""
+    classes = {cls.name: cls for cls in (IndicatorBeta, ExponentialBeta, LinearBeta, ConstantBeta,
+                                         GeometricLambda)}
+    if data.get("name") not in classes:
+        raise ConfigError("schedule", f"{data.get('name')!r} is not a schedule")
+    return classes[data["name"]](**{k: v for k, v in data.items() if k != "name"})
+
+
 def parse_beta_schedule(text: str) -> BetaSchedule:
     """``indicator``, ``exponential`` / ``exponential:P`` (default P = 0.5), ``linear``,
     ``constant:P`` -> a schedule; anything else is a :class:`ConfigError` naming ``beta``."""

@@ -63,3 +63,14 @@ def test_a_schedule_reads_back_from_its_text():
     for schedule in (IndicatorBeta(), ExponentialBeta(0.25), ExponentialBeta(1.0), LinearBeta(), ConstantBeta(0.4)):
         assert parse_beta_schedule(str(schedule)) == schedule
     assert parse_lambda_schedule(str(GeometricLambda(0.1, 2.0))) == GeometricLambda(0.1, 2.0)
+
+
+def test_a_schedule_reads_back_from_its_config_json():
+    from common.rundir import to_jsonable
+    from imitation.schedules import schedule_from_json
+
+    for schedule in (IndicatorBeta(), ExponentialBeta(0.25), LinearBeta(), ConstantBeta(0.4), GeometricLambda(0.1, 2.0)):
+        assert schedule_from_json(to_jsonable(schedule)) == schedule
+    with pytest.raises(ConfigError) as err:
+        schedule_from_json({"name": "cosine"})
+    assert err.value.field == "schedule"
