@@ -11,7 +11,7 @@ from imitation.checkpoint import load_checkpoint
 from imitation.collect import label_spec
 
 SHIPPED = Path(__file__).parents[2] / "checkpoints"
-GAMES = {"pong.pt": "pong"}
+GAMES = {"pong.pt": "pong", "breakout.pt": "breakout"}
 
 
 @pytest.mark.parametrize("name, game", sorted(GAMES.items()))
@@ -26,3 +26,7 @@ def test_a_shipped_checkpoint_loads_names_its_game_and_is_refused_for_another(na
     other = "breakout" if game != "breakout" else "pong"
     with pytest.raises(DistillError, match=f"is for game {game}, not {other}"):
         load_checkpoint(path, expect=label_spec(other, AtariConfig()), device="cpu")
+
+
+def test_every_shipped_checkpoint_is_one_of_the_tested_ones():
+    assert sorted(p.name for p in SHIPPED.glob("*.pt")) == sorted(GAMES)
