@@ -263,12 +263,13 @@ def algorithm_from_json(data: dict) -> Algorithm:
 
     settings = {}
     for key, value in data.items():
+        if key not in settings_of(data["name"]):
+            continue
         if key in ("beta", "lam"):
             value = schedule_from_json(value)
         elif key == "guidance":
             value = GuidanceConfig(**value)
-        if key in settings_of(data["name"]):
-            settings[key] = value
+        settings[key] = value
     return build_algorithm(data["name"], **settings)
 
 

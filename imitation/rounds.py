@@ -165,9 +165,11 @@ def check_resume(out: Path, config: DistillConfig) -> None:
 def _algorithm_of(data: Any) -> Algorithm | None:
     """The algorithm config.json names (what it lacks, e.g. a setting added since, takes the
     library's default, as :data:`ADDED_SETTINGS` says); None if it cannot be rebuilt."""
+    if not isinstance(data, dict):
+        return None
     try:
         return algorithm_from_json(data)
-    except (ConfigError, KeyError, TypeError, ValueError, AttributeError):
+    except (ConfigError, KeyError, TypeError, ValueError):
         return None
 
 
