@@ -102,7 +102,7 @@ def test_killed_train_resumes_without_duplicate_or_missing_labels(tmp_path):
     argv = ["train", "--algo", "plato", "--rounds", "2", "--episodes-per-round", "3",
             "--labels-per-episode", "30", *TINY]
     reference, resumed = tmp_path / "reference", tmp_path / "resumed"
-    assert run_cli(*argv, "--out", str(reference)).returncode == 0
+    assert main([*argv, "--out", str(reference)]) == 0
     proc = subprocess.Popen([sys.executable, "-m", "distill.cli", *argv, "--out", str(resumed)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             env={**os.environ, "OMP_NUM_THREADS": "1"})
@@ -115,8 +115,7 @@ def test_killed_train_resumes_without_duplicate_or_missing_labels(tmp_path):
     killed_keys = LabelDataset.open(resumed / "labels").keys()
     assert (1, 0) in killed_keys and len(killed_keys) < 6
 
-    proc = run_cli(*argv, "--resume", "--out", str(resumed))
-    assert proc.returncode == 0, proc.stderr
+    assert main([*argv, "--resume", "--out", str(resumed)]) == 0
     a, b = LabelDataset.open(reference / "labels"), LabelDataset.open(resumed / "labels")
     assert a.keys() == b.keys() and len(b.keys()) == 6
     for key in a.keys():
@@ -154,7 +153,7 @@ def test_exit_with_a_schedule_below_one_lets_the_learner_drive(tmp_path):
     from imitation.checkpoint import load_checkpoint
 
     argv = ["train", "--algo", "exit", "--rounds", "2", "--episodes-per-round", "1", "--labels-per-episode", "25",
-            *TINY, "--out", str(tmp_path)]
+            "--lanes", "2", *TINY, "--out", str(tmp_path)]
     assert main([*argv, "--schedule", "constant:0", "--epsilon", "0"]) == 0
     round0 = load_checkpoint(tmp_path / "checkpoints" / "round0000.pt", device="cpu").policy
     played = LabelDataset.open(tmp_path / "labels").read_episode(1, 0)

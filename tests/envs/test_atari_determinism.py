@@ -5,7 +5,7 @@ from common.errors import DistillError
 from envs.atari import AtariConfig, AtariEnv
 from envs.atari.determinism import check_determinism, require_exact_replay
 
-STEPS, POINTS = 20, 200
+STEPS, POINTS = 20, 100
 
 
 @pytest.mark.parametrize("game", ["beam_rider", "breakout", "enduro", "pong", "seaquest", "space_invaders"])

@@ -85,14 +85,14 @@ def _ball_and_paddle_episode(episode: int, n: int = 300):
 def test_policy_learns_a_one_pixel_ball_on_a_constant_background(tmp_path):
     """The case that kept Pong policies on their initial plateau: the label depends on
     where a one-pixel ball is relative to a paddle, on a background that is the same in
-    every frame. With the input centring, 300 steps of train's defaults learn it (an
-    uncentred network reaches 0.56 here, chance being about 0.5)."""
+    every frame. With the input centring, 150 steps of train's defaults learn it (0.94 for
+    network seeds 0 and 1; an uncentred network reaches 0.44 and 0.56, chance being about 0.5)."""
     ds = LabelDataset.create(tmp_path / "d", SPEC)
     for e in range(8):
         ds.write_episode(_ball_and_paddle_episode(e))
     assert ds.keys("val", 0.25)
     policy = DistilledPolicy(PolicyConfig(), SPEC.num_actions, seed=0, device="cpu")
-    result = train_policy(policy, ds, TrainConfig(epochs=20, max_steps=300, val_fraction=0.25))
+    result = train_policy(policy, ds, TrainConfig(epochs=20, max_steps=150, val_fraction=0.25))
     assert result.val_agreement >= 0.9
 
 

@@ -97,9 +97,10 @@ def test_config_validation_and_old_configs():
 # -- the value loss ---------------------------------------------------------------------
 
 def test_the_value_head_learns_a_function_of_the_screen():
-    """The value target is a pixel's brightness: 300 Adam steps on 64 states bring the
+    """The value target is a pixel's brightness: 100 Adam steps on 64 states bring the
     value's squared error far below the targets' variance, on those states and on new
-    ones, while the head's loss is trained alongside."""
+    ones, while the head's loss is trained alongside (measured: 0.0035 and 0.0036 of the
+    variance; 0.021 and 0.030 after 50 steps)."""
     rng = np.random.default_rng(0)
     obs, value = _bright_pixel_states(rng, 64)
     batch = _batch(rng, 64, value=value)
@@ -108,16 +109,16 @@ def test_the_value_head_learns_a_function_of_the_screen():
     policy.net.set_input_mean(obs.mean(axis=0))
     _, before = policy.evaluate(obs)
     opt = torch.optim.Adam(policy.parameters(), lr=1e-3)
-    for _ in range(300):
+    for _ in range(100):
         opt.zero_grad()
         policy.loss(batch).backward()
         opt.step()
     variance = float(value.var())
     _, after = policy.evaluate(obs)
     assert np.mean((before - value) ** 2) > 0.5 * variance      # it did not start there
-    assert np.mean((after - value) ** 2) < 0.05 * variance
+    assert np.mean((after - value) ** 2) < 0.02 * variance
     new_obs, new_value = _bright_pixel_states(np.random.default_rng(1), 64)
-    assert np.mean((policy.evaluate(new_obs)[1] - new_value) ** 2) < 0.1 * variance
+    assert np.mean((policy.evaluate(new_obs)[1] - new_value) ** 2) < 0.04 * variance
 
 
 def test_rows_without_a_value_target_are_left_out():
