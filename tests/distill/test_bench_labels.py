@@ -1,7 +1,5 @@
 """`distill bench labels`: the result contract, the same figures on 1 or 2 workers, bad input."""
 import json
-import subprocess
-import sys
 
 import pytest
 
@@ -41,11 +39,9 @@ def test_same_result_on_one_or_two_workers(tmp_path):
     (["--rollout-noise", "paired"], "invalid choice: 'paired'"),
     (["--states", "0"], "must be a positive integer"),
 ])
-def test_bad_input_exits_2_with_one_line(argv, message, tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "distill.cli", "bench", "labels", "--game", "pong", *argv,
-                           "--out", str(tmp_path / "x")], capture_output=True, text=True)
-    assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr
-    assert len(proc.stderr.strip().splitlines()) == 1 and not (tmp_path / "x").exists()
+def test_bad_input_exits_2_with_one_line(argv, message, tmp_path, cli_one_line_error):
+    cli_one_line_error(["bench", "labels", "--game", "pong", *argv], message)
+    assert not (tmp_path / "x").exists()
 
 
 def _checkpoint(path, value_head: bool, game: str = "pong"):
@@ -82,12 +78,9 @@ def test_a_guided_labeller_is_measured_the_same_on_one_or_two_workers(tmp_path):
     (["--checkpoint", "BREAKOUT"], "is a breakout policy, not a pong one"),
     (["--checkpoint", "MISSING"], "--checkpoint"),
 ])
-def test_guidance_without_what_it_needs_exits_2_with_one_line(argv, message, tmp_path):
+def test_guidance_without_what_it_needs_exits_2_with_one_line(argv, message, tmp_path, cli_one_line_error):
     files = {"VALUELESS": _checkpoint(tmp_path / "v.pt", value_head=False),
              "BREAKOUT": _checkpoint(tmp_path / "b.pt", value_head=True, game="breakout"),
              "MISSING": tmp_path / "none.pt"}
-    argv = [str(files.get(a, a)) for a in argv]
-    proc = subprocess.run([sys.executable, "-m", "distill.cli", "bench", "labels", "--game", "pong", *argv,
-                           "--out", str(tmp_path / "x")], capture_output=True, text=True)
-    assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
-    assert len(proc.stderr.strip().splitlines()) == 1 and not (tmp_path / "x").exists()
+    cli_one_line_error(["bench", "labels", "--game", "pong", *(str(files.get(a, a)) for a in argv)], message)
+    assert not (tmp_path / "x").exists()

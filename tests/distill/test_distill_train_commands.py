@@ -248,7 +248,7 @@ def test_compare_writes_table_curves_and_result(tmp_path):
     assert (tmp_path / "dagger" / "seed1" / "policy.pt").is_file()
 
 
-def test_compare_resumes_where_it_stopped_and_refuses_other_flags(tmp_path):
+def test_compare_resumes_where_it_stopped_and_refuses_other_flags(tmp_path, capsys):
     """A compare stopped before its last run resumes: the finished run is kept untouched,
     the missing one is played, and its labels and weights equal an uninterrupted compare's."""
     import shutil
@@ -257,10 +257,10 @@ def test_compare_resumes_where_it_stopped_and_refuses_other_flags(tmp_path):
             "--rounds", "2", "--episodes-per-round", "1", *TINY]
     reference, resumed = tmp_path / "reference", tmp_path / "resumed"
     assert main([*argv, "--out", str(reference)]) == 0
-    assert main([*argv, "--out", str(resumed)]) == 0
+    shutil.copytree(reference, resumed)                # a finished compare ...
     kept = resumed / "uct-classification" / "seed0" / "policy.pt"
     kept_mtime = kept.stat().st_mtime_ns
-    shutil.rmtree(resumed / "dagger" / "seed0")       # stopped before dagger's run
+    shutil.rmtree(resumed / "dagger" / "seed0")       # ... stopped before dagger's run
     (resumed / "result.json").unlink()
     assert main([*argv, "--resume", "--out", str(resumed)]) == 0
     assert kept.stat().st_mtime_ns == kept_mtime
@@ -273,10 +273,11 @@ def test_compare_resumes_where_it_stopped_and_refuses_other_flags(tmp_path):
     assert w[0] == w[1]
     assert json.loads((resumed / "result.json").read_text())["methods"].keys() == {"uct-classification", "dagger"}
 
-    proc = run_cli(*[a if a != "20" else "40" for a in argv], "--resume", "--out", str(resumed))
-    assert proc.returncode == 2 and "labels" in proc.stderr and "differ" in proc.stderr, proc.stderr
-    proc = run_cli(*argv, "--resume", "--out", str(tmp_path / "nothing"))
-    assert proc.returncode == 2 and "there is no compare run to resume" in proc.stderr, proc.stderr
+    assert main([*[a if a != "20" else "40" for a in argv], "--resume", "--out", str(resumed)]) == 2
+    err = capsys.readouterr().err
+    assert "labels" in err and "differ" in err, err
+    assert main([*argv, "--resume", "--out", str(tmp_path / "nothing")]) == 2
+    assert "there is no compare run to resume" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("argv, message", [
@@ -287,18 +288,26 @@ def test_compare_resumes_where_it_stopped_and_refuses_other_flags(tmp_path):
     (["train", "--algo", "dagger", "--game", "pong", "--schedule", "cosine"], "--schedule cosine"),
     (["train", "--algo", "plato", "--game", "pong", "--lambda-schedule", "-1"], "--lambda-schedule -1"),
     (["train", "--algo", "dagger", "--game", "pong", "--rounds", "0"], "must be a positive integer"),
-    (["train", "--algo", "dagger", "--game", "pong", "--q-weights", "visits"], "--q-weights applies to"),
-    (["compare", "--game", "pong", "--methods", "dagger", "--q-weights", "visits"], "--q-weights applies to"),
     (["train", "--algo", "uct-classification", "--game", "pong", "--head", "regression"],
      "--head is a setting of dagger and plato, not of uct-classification"),
-    (["compare", "--game", "pong", "--methods", "uct-classification", "--head", "regression"],
-     "--head is a setting of dagger and plato, none of which is among the methods"),
-    (["compare", "--game", "pong", "--methods", "dagger,ucc"], "unknown method 'ucc'"),
     (["compare", "--game", "pong", "--seeds", "0"], "must be a positive integer"),
-    (["compare", "--game", "pong", "--labels", "3"], "fewer than one label per episode"),
     (["compare", "--game", "pong", "--task", "reacher"], "not allowed with argument"),
 ])
 def test_bad_input_is_one_line_and_exit_2(tmp_path, argv, message):
     proc = run_cli(*argv, "--out", str(tmp_path / "out"))
     assert proc.returncode == 2, proc.stderr
     assert message in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["train", "--algo", "dagger", "--game", "pong", "--q-weights", "visits"], "--q-weights applies to"),
+    (["compare", "--game", "pong", "--methods", "dagger", "--q-weights", "visits"], "--q-weights applies to"),
+    (["compare", "--game", "pong", "--methods", "uct-classification", "--head", "regression"],
+     "--head is a setting of dagger and plato, none of which is among the methods"),
+    (["compare", "--game", "pong", "--methods", "dagger,ucc"], "unknown method 'ucc'"),
+    (["compare", "--game", "pong", "--labels", "3"], "fewer than one label per episode"),
+])
+def test_bad_learner_settings_are_one_line_and_exit_2(cli_one_line_error, argv, message):
+    """In-process (a child would spend its time importing torch): checks made after the
+    command has imported the learner."""
+    cli_one_line_error(argv, message)
