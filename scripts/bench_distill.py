@@ -362,8 +362,11 @@ def refit(args) -> dict:
     collect, data = run_config(args.run)
     spec = label_spec(collect.game, collect.env)
     dataset = LabelDataset.open(args.run / "labels", expect=spec)
+    if args.max_round is not None:
+        dataset = dataset.up_to_round(args.max_round)
     config = PolicyConfig(head=args.head, target=args.target, q_weights=args.q_weights,
-                          network=NetworkConfig(arch=args.network))
+                          network=NetworkConfig(arch=args.network), value_head=args.value_head,
+                          label_weights=args.label_weights)
     train = replace(_train_config(data), epochs=args.epochs, lr=args.lr, batch_size=args.batch_size,
                     seed=args.seed)
     policy = DistilledPolicy(config, spec.num_actions, seed=args.seed, device="cpu")
@@ -481,6 +484,8 @@ def _train_config(data: dict):
 
 def _refit_name(args) -> str:
     fit = f"{args.network}-b{args.batch_size}-lr{args.lr:g}-e{args.epochs}"
+    fit += ("-value" if args.value_head else "") + ("-weighted" if args.label_weights == "search" else "")
+    fit += f"-r{args.max_round}" if args.max_round is not None else ""
     if args.head == "regression":
         return f"regression-{args.q_weights}-{fit}"
     return f"classification-{args.target}-{fit}"
@@ -597,6 +602,12 @@ def main() -> None:
     ref.add_argument("--target", choices=("action", "visits"), default="action")
     ref.add_argument("--q-weights", choices=("uniform", "visits"), default="uniform")
     ref.add_argument("--network", choices=("dqn2013", "nature"), default="dqn2013")
+    ref.add_argument("--value-head", action="store_true", help="a value output fitted to the search's values "
+                                                                  "(exit's network)")
+    ref.add_argument("--label-weights", choices=("uniform", "search"), default="uniform",
+                     help="each row's policy loss weighted by its label weight (exit's: search)")
+    ref.add_argument("--max-round", type=nonneg_int, default=None,
+                     help="fit only the labels of rounds 0 to this one (default: all)")
     ref.add_argument("--epochs", type=positive_int, default=10)
     ref.add_argument("--lr", type=positive_float, default=1e-3)
     ref.add_argument("--batch-size", type=positive_int, default=100)

@@ -95,6 +95,15 @@ def test_batches_cover_every_row_once_and_are_seeded(tmp_path):
             np.testing.assert_array_equal(b.obs[i], ep.obs[j])
 
 
+def test_a_view_up_to_a_round_reads_only_that_round_and_the_ones_before(tmp_path):
+    keys = [(r, e) for r in range(3) for e in range(2)]
+    ds = _write(tmp_path / "d", keys)
+    view = ds.up_to_round(1)
+    assert view.keys() == [k for k in keys if k[0] <= 1] and ds.keys() == keys
+    assert {r for r, _, _ in _row_ids(view.iter_batches(5, split="all"))} == {0, 1}
+    assert view.num_labels() == sum(len(synthetic_episode(r, e).step) for r, e in keys if r <= 1)
+
+
 def test_later_passes_read_decoded_chunks_from_memory_until_a_chunk_changes(tmp_path, monkeypatch):
     keys = [(0, e) for e in range(4)]
     ds = _write(tmp_path / "d", keys)
