@@ -368,7 +368,7 @@ def refit(args) -> dict:
                           network=NetworkConfig(arch=args.network), value_head=args.value_head,
                           label_weights=args.label_weights)
     train = replace(_train_config(data), epochs=args.epochs, lr=args.lr, batch_size=args.batch_size,
-                    seed=args.seed)
+                    max_steps=None, seed=args.seed)   # all --epochs, whatever the run's per-round cap
     policy = DistilledPolicy(config, spec.num_actions, seed=args.seed, device="cpu")
     fit = train_policy(policy, dataset, train, progress=True)
     out = args.out or args.run
