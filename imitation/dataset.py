@@ -404,7 +404,7 @@ class LabelDataset:
     """
 
     def __init__(self, path: Path, spec: LabelSpec, on_corrupt: OnCorrupt = "refuse",
-                 schema: LabelSchema = SCHEMA):
+                 schema: LabelSchema = SCHEMA, last_round: int | None = None):
         if on_corrupt not in ("skip", "refuse"):
             raise ValueError(f"on_corrupt must be 'skip' or 'refuse', got {on_corrupt!r}")
         self.path = Path(path)
@@ -415,7 +415,7 @@ class LabelDataset:
         self._rows_cache: dict[tuple[int, int], int] = {}
         self.cache_bytes = DECODED_CACHE_BYTES
         self._decoded: dict[tuple[int, int], tuple[tuple[int, int], Any]] = {}
-        self._last_round: int | None = None   # a view of rounds 0.._last_round (up_to_round)
+        self.last_round = last_round   # None, or a view of rounds 0..last_round (up_to_round)
         self._decoded_bytes = 0
 
     # -- opening --------------------------------------------------------------------
@@ -550,16 +550,16 @@ class LabelDataset:
         out = {}
         for p in self.path.iterdir():
             m = CHUNK_RE.match(p.name)
-            if m and (self._last_round is None or int(m.group(1)) <= self._last_round):
-                out[(int(m.group(1)), int(m.group(2)))] = p
+            if m:
+                key = (int(m.group(1)), int(m.group(2)))
+                if self.last_round is None or key[0] <= self.last_round:
+                    out[key] = p
         return out
 
     def up_to_round(self, last: int) -> "LabelDataset":
         """A view, for reading, of the chunks of rounds 0 to ``last``: the labels that
         round's fit saw."""
-        view = LabelDataset(self.path, self.spec, self.on_corrupt, self.schema)
-        view._last_round = int(last)
-        return view
+        return LabelDataset(self.path, self.spec, self.on_corrupt, self.schema, last_round=int(last))
 
     def keys(self, split: Split = "all", val_fraction: float = 0.1) -> list[tuple[int, int]]:
         """Sorted ``(round, episode)`` keys of the chunks in ``split``."""

@@ -45,7 +45,8 @@ random second choice would get (the chance level). It needs no run folder.
 ``--max-round``) with another head, target, value head or weighting (the labels stay as
 they are), for all ``--epochs`` whatever the run's per-round step cap; its validation
 agreement and its score under the evaluation protocol beside a random policy's; with the
-run's expert scores cached (by ``expert``), its fidelity. It compares ways of fitting at no labelling cost.
+run's expert scores cached (by ``expert``), its fidelity. It compares ways of fitting at
+no labelling cost.
 
 ``tracker``: can the learner learn Pong at all from labels that are consistent? A
 teacher that reads the ball's and its paddle's heights from the console RAM (addresses

@@ -21,7 +21,7 @@ import pytest  # noqa: E402
 @pytest.fixture
 def cli_one_line_error(tmp_path, capsys):
     """Run ``distill ARGV --out tmp/x`` in-process; assert exit 2 with a one-line reason
-    containing ``message``, no traceback and no result.json."""
+    containing ``message``, no traceback, and no --out folder made."""
     from distill.cli import main
 
     def check(argv, message):
@@ -34,6 +34,6 @@ def cli_one_line_error(tmp_path, capsys):
         err = capsys.readouterr().err
         assert message in err
         assert "Traceback" not in err and len(err.strip().splitlines()) == 1
-        assert not (out / "result.json").exists()
+        assert not out.exists()
 
     return check

@@ -58,6 +58,5 @@ def test_env_check_exits_1_on_mismatch(tmp_path):
     (["compare", "--game", "pong", "--methods", "dagger,plato", "--selection", "puct"],
      "is a setting of exit"),
 ])
-def test_guidance_flags_are_refused_where_they_would_be_ignored(argv, message, tmp_path, cli_one_line_error):
+def test_guidance_flags_are_refused_where_they_would_be_ignored(argv, message, cli_one_line_error):
     cli_one_line_error(argv, message)
-    assert not (tmp_path / "x").exists()
