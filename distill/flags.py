@@ -39,6 +39,7 @@ FLAGS = {
     "beta": "--schedule",
     "lam": "--lambda-schedule",
     "epsilon": "--epsilon",
+    "label_every": "--label-every",
     "head": "--head",
     "target": "--target",
     "tau": "--tau",

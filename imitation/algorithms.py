@@ -43,9 +43,14 @@ HEADS = ("classification", "regression")
 
 
 class ActingRule(Protocol):
-    """The executed action at one state, given the planner's decision there."""
+    """The executed action at one state, given the planner's decision there.
+
+    label_every: 1, the planner decides (and labels) every state; K > 1, it decides where
+    the rule reads its decision and at every K-th step (``decision`` is then a
+    :class:`mcts.episode.DeferredDecision`, searched when read)."""
 
     needs_learner: bool
+    label_every: int
 
     def act(self, decision, obs: np.ndarray, learner, rng: np.random.Generator) -> int:
         """decision: the planner's :class:`mcts.decision.Decision`; obs: [4, 84, 84] uint8;
@@ -57,6 +62,7 @@ class PlannerActs:
     """Execute the planner's action (draws nothing from ``rng``)."""
 
     needs_learner = False
+    label_every = 1
 
     def act(self, decision, obs, learner, rng) -> int:
         return int(decision.action)
@@ -65,10 +71,16 @@ class PlannerActs:
 @dataclass(frozen=True)
 class DAggerMix:
     """pi_i = beta pi_planner + (1 - beta) pi_learner, drawn per step; the learner acts
-    epsilon-greedily. Draws one uniform per step, then the learner's draws."""
+    epsilon-greedily. Draws one uniform per step, then the learner's draws.
+
+    ``label_every`` K > 1: the planner searches only where it acts and at every K-th step,
+    so a learner-driven game spreads its labels over about K times as many states for the
+    same search time (DAgger's aggregate is a sample of the states the learner reaches,
+    Ross et al. 2011, and a sparser sample of one game is a less correlated one)."""
 
     beta: float
     epsilon: float = 0.05
+    label_every: int = 1
     needs_learner = True
 
     def act(self, decision, obs, learner, rng) -> int:
@@ -77,10 +89,11 @@ class DAggerMix:
         return learner.act(obs, self.epsilon, rng)
 
 
-def mixed(beta: float, epsilon: float) -> ActingRule:
+def mixed(beta: float, epsilon: float, label_every: int = 1) -> ActingRule:
     """The planner with probability ``beta``, else the learner epsilon-greedy (the DAgger
-    mix); :class:`PlannerActs` when ``beta`` is 1, so that round draws nothing."""
-    return PlannerActs() if beta >= 1.0 else DAggerMix(beta, epsilon)
+    mix, labelling every ``label_every``-th state the learner acts at); :class:`PlannerActs`
+    when ``beta`` is 1, so that round draws nothing."""
+    return PlannerActs() if beta >= 1.0 else DAggerMix(beta, epsilon, label_every)
 
 
 @dataclass(frozen=True)
@@ -90,6 +103,7 @@ class PlatoTeacher:
 
     lam: float
     needs_learner = True
+    label_every = 1   # pi_hat needs the planner's Q at every state
 
     def act(self, decision, obs, learner, rng) -> int:
         from imitation.plato import plato_sample
@@ -134,6 +148,17 @@ def _check_epsilon(algorithm) -> None:
         raise ConfigError("epsilon", f"must be in [0, 1], got {algorithm.epsilon}")
 
 
+def _check_label_every(algorithm) -> None:
+    """A positive stride, and above 1 only with a schedule that lets the learner act (the
+    schedules never rise, so beta_1 = 1 means the planner acts in every round)."""
+    k = algorithm.label_every
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise ConfigError("label_every", f"must be a positive integer, got {k!r}")
+    if k > 1 and algorithm.beta(1, 2) >= 1.0:
+        raise ConfigError("label_every", f"needs a schedule that lets the learner act; under "
+                                         f"{algorithm.beta} the planner acts at every state")
+
+
 @dataclass(frozen=True)
 class UCTClassification(Unguided):
     """UCTtoClassification (Guo et al. 2014): the planner plays and labels its own states in
@@ -162,19 +187,22 @@ class UCTRegression(Unguided):
 class DAgger(Unguided):
     """DAgger with a beta schedule; the learner explores with ``epsilon`` when it acts.
     head: the learner's head, ``classification`` (UCC-I with the indicator schedule) or
-    ``regression`` (a UCTtoRegression learner that acts greedily on its Q-values)."""
+    ``regression`` (a UCTtoRegression learner that acts greedily on its Q-values).
+    label_every: label every K-th state where the learner acts (:class:`DAggerMix`)."""
 
     name: str = field(default="dagger", init=False)
     beta: BetaSchedule = IndicatorBeta()
     epsilon: float = 0.05
     head: str = "classification"
+    label_every: int = 1
 
     def __post_init__(self):
         _check_head(self)
         _check_epsilon(self)
+        _check_label_every(self)
 
     def rule(self, round: int, rounds: int) -> ActingRule:
-        return mixed(self.beta(round, rounds), self.epsilon)
+        return mixed(self.beta(round, rounds), self.epsilon, self.label_every)
 
 
 @dataclass(frozen=True)
@@ -207,22 +235,25 @@ class ExpertIteration:
     best labels measured on Pong. ``beta`` decides which states are labelled: by default
     (``ConstantBeta(1)``) the planner plays its own games; a schedule below 1 lets the
     learner drive with DAgger's mix (``epsilon``-greedy when it acts), so that labels come
-    from the states the learner itself reaches (Ross et al. 2011)."""
+    from the states the learner itself reaches (Ross et al. 2011); ``label_every`` thins
+    the labels of the learner's steps (:class:`DAggerMix`)."""
 
     name: str = field(default="exit", init=False)
     head: str = field(default="classification", init=False)
     guidance: GuidanceConfig = GuidanceConfig()
     beta: BetaSchedule = ConstantBeta()
     epsilon: float = 0.05
+    label_every: int = 1
     default_target: ClassVar[str] = "visits"
     value_head: ClassVar[bool] = True
     label_weights: ClassVar[str] = "search"
 
     def __post_init__(self):
         _check_epsilon(self)
+        _check_label_every(self)
 
     def rule(self, round: int, rounds: int) -> ActingRule:
-        return mixed(self.beta(round, rounds), self.epsilon)
+        return mixed(self.beta(round, rounds), self.epsilon, self.label_every)
 
     def guidance_of(self, round: int) -> GuidanceConfig | None:
         return None if round == 0 else self.guidance

@@ -9,7 +9,8 @@ plays it, on how many workers there are, or on the backend (local processes or R
 At every step (Guo et al. 2014; Ross et al. 2011; Kahn et al. 2017):
 
 1. the planner decides at the real state (it keeps its tree between decisions and
-   reuses it when the real next state is the one it expanded);
+   reuses it when the real next state is the one it expanded); with an acting rule's
+   ``label_every`` K > 1, only where the planner acts and at every K-th step;
 2. the acting rule (:mod:`imitation.algorithms`) picks the executed action;
 3. the state is recorded with the planner's decision (skipped decisions, where every
    action leads to the same state, are not labels) and the executed action.
@@ -139,19 +140,26 @@ def play_and_label(env, obs: np.ndarray, planner, rule, learner, recorder: Episo
                    rng: np.random.Generator, labels_per_episode: int | None = None,
                    on_step: Callable[[float], None] | None = None) -> EpisodeLabels:
     """Play one episode from ``obs`` [4, 84, 84] (``env`` just reset) through
-    :class:`mcts.episode.Episode`: the expert ``planner`` decides at every state, ``rule``
-    picks the executed action, ``recorder`` keeps the labels.
+    :class:`mcts.episode.Episode`: the expert ``planner`` decides at every state (or, with
+    ``rule.label_every`` K > 1, where the rule reads its decision and at every K-th step),
+    ``rule`` picks the executed action, ``recorder`` keeps the labels.
 
     ``env`` is a :class:`mcts.episode.PlayEnv`; ``planner`` an :class:`mcts.decision.Expert`.
     Ends at game over, the env's truncation, or once ``labels_per_episode`` labels are
-    recorded.
+    recorded. ``on_step(reward)`` is called at each of the planner's decisions (labels,
+    bar the skipped) and on the last turn, with the reward since the previous call.
     """
+    k = rule.label_every
     episode = Episode(env, obs, lambda decision, o, r: rule.act(decision, o, learner, r), rng,
-                      expert=planner)
+                      expert=planner, decide_at=None if k == 1 else (lambda t: t % k == 0))
+    reward = 0.0
     for turn in episode:
-        recorder.add(turn.t, turn.obs, turn.decision, turn.action)
-        if on_step is not None:
-            on_step(turn.reward)
+        reward += turn.reward
+        if turn.decision is not None:
+            recorder.add(turn.t, turn.obs, turn.decision, turn.action)
+        if on_step is not None and (turn.decision is not None or turn.last):
+            on_step(reward)
+            reward = 0.0
         if labels_per_episode is not None and len(recorder) >= labels_per_episode:
             break
     return recorder.finish(score=episode.score, env_steps=episode.steps, lives_lost=episode.lives_lost,
@@ -196,7 +204,7 @@ def collect_episode(task: EpisodeTask, learner: LearnerWeights | None,
 
 def collect_and_write(item: tuple[int, EpisodeTask, LearnerWeights | None]) -> EpisodeOutcome:
     """A local worker's task: play, label and write one episode's chunk; progress events
-    are ``(index, reward)`` per step."""
+    are ``(index, reward)`` per planner decision (:func:`play_and_label`)."""
     from common.workers import report
 
     index, task, learner = item
@@ -214,7 +222,7 @@ def collect_episodes(tasks: Sequence[EpisodeTask], learner: LearnerWeights | Non
     """Label ``tasks`` into ``dataset`` on ``workers`` local processes or on Ray.
 
     Chunks are written as episodes finish (a killed run keeps the finished ones). Local
-    workers report ``on_event(index, reward)`` per step; Ray reports per episode only.
+    workers report ``on_event(index, reward)`` per planner decision; Ray reports per episode only.
     Outcomes come back in task order.
     """
     if backend == "ray":

@@ -121,7 +121,7 @@ def _completed_rounds(out: Path) -> list[dict]:
 
 
 ADDED_SETTINGS = {"train.augment_shift": 0, "algorithm.beta.name": "constant", "algorithm.beta.p": 1.0,
-                  "algorithm.epsilon": 0.05}
+                  "algorithm.epsilon": 0.05, "algorithm.label_every": 1}
 """Settings added since runs were first written, with the value a run whose config.json
 predates them was run with (so that such a run still resumes). One applies only where the
 run's configuration has it (``algorithm.beta`` is exit's; DAgger's has always been there)."""
@@ -386,7 +386,7 @@ def _collect(tasks, learner, dataset, execution: Execution, round: int, config: 
     if not tasks:
         return []
     cap = config.collect.labels_per_episode
-    bar = tqdm(total=cap * len(tasks) if cap else None, desc=f"round {round} labelling", unit="step",
+    bar = tqdm(total=cap * len(tasks) if cap else None, desc=f"round {round} labelling", unit="label",
                disable=None, leave=False)
     running = [0.0] * len(tasks)
     done = [0]
@@ -399,7 +399,7 @@ def _collect(tasks, learner, dataset, execution: Execution, round: int, config: 
         done[0] += 1
         running[i] = outcome.score
         if execution.backend == "ray":
-            bar.update(outcome.env_steps)
+            bar.update(outcome.labels)
         bar.set_postfix(episodes=f"{done[0]}/{len(tasks)}",
                         score=" ".join(f"{s:g}" for s in running))
 

@@ -15,6 +15,12 @@ At every step, in this order:
 3. ``env.step(action)``; the score, steps and lives lost are counted, then the turn is
    yielded.
 
+With ``decide_at`` the expert is consulted on demand instead: the actor gets a
+:class:`DeferredDecision`, which searches the first time one of its fields is read, and
+the expert decides at step t only if the actor reads it or ``decide_at(t)`` is true (a
+labelling rule that lets the learner act without the planner's search; the search of
+step t is seeded by t alone, so it does not matter that it runs after the actor's draws).
+
 The episode ends after the turn on which the environment terminates or truncates; a
 caller that stops earlier (a label cap, a step limit) breaks out of the iteration.
 """
@@ -51,13 +57,13 @@ class Turn:
     t:          the step's index in the episode (the expert's decision number).
     state:      the root state the expert decided at (None without an expert).
     obs:        the observation the step was taken from (e.g. [4, 84, 84] uint8).
-    decision:   the expert's decision (None without an expert).
+    decision:   the expert's decision (None without an expert, or where it did not decide).
     action:     the executed action.
     reward:     the raw reward of the step.
     terminated: the game ended with this step.
     truncated:  the environment cut the episode with this step (e.g. its frame cap).
     life_lost:  a life was lost on this step.
-    seconds:    wall time of the expert's decision (0 without an expert).
+    seconds:    wall time of the expert's decision (0 without one, or where it did not decide).
     """
 
     t: int
@@ -77,14 +83,39 @@ class Turn:
         return self.terminated or self.truncated
 
 
+class DeferredDecision:
+    """The expert's decision at one real state, searched the first time a field of it is
+    read (``deferred.action`` reads like ``decision.action``). ``searched``: the decision
+    once made (None before); ``search_seconds``: its wall time."""
+
+    def __init__(self, expert: Expert, state: Any, t: int):
+        self._expert, self._state, self._t = expert, state, t
+        self.searched: Decision | None = None
+        self.search_seconds = 0.0
+
+    def get(self) -> Decision:
+        """The decision (searching now if it has not yet)."""
+        if self.searched is None:
+            t0 = time.perf_counter()
+            self.searched = self._expert.decide(self._state, self._t)
+            self.search_seconds = time.perf_counter() - t0
+        return self.searched
+
+    def __getattr__(self, name: str):
+        return getattr(self.get(), name)
+
+
 class Episode:
     """Iterate to play one episode from ``obs`` (``env`` just reset); the running totals
     ``score`` (raw), ``steps``, ``lives_lost`` and ``terminated`` describe the turns
-    played so far."""
+    played so far. ``decide_at(t)``: consult the expert on demand (see the module)."""
 
     def __init__(self, env: PlayEnv, obs: np.ndarray, actor: Actor, rng: Any = None,
-                 expert: Expert | None = None):
+                 expert: Expert | None = None, decide_at: Callable[[int], bool] | None = None):
+        if decide_at is not None and expert is None:
+            raise ValueError("decide_at needs an expert")
         self.env, self.obs, self.actor, self.rng, self.expert = env, obs, actor, rng, expert
+        self.decide_at = decide_at
         self.score, self.steps, self.lives_lost, self.terminated = 0.0, 0, 0, False
 
     def __iter__(self) -> Iterator[Turn]:
@@ -92,12 +123,20 @@ class Episode:
         while True:
             t, obs = self.steps, self.obs
             state, decision, seconds = None, None, 0.0
-            if expert is not None:
+            if self.decide_at is not None:
                 state = env.snapshot()
-                t0 = time.perf_counter()
-                decision = expert.decide(state, t)
-                seconds = time.perf_counter() - t0
-            action = self.actor(decision, obs, self.rng)
+                deferred = DeferredDecision(expert, state, t)
+                action = self.actor(deferred, obs, self.rng)
+                if self.decide_at(t):
+                    deferred.get()
+                decision, seconds = deferred.searched, deferred.search_seconds
+            else:
+                if expert is not None:
+                    state = env.snapshot()
+                    t0 = time.perf_counter()
+                    decision = expert.decide(state, t)
+                    seconds = time.perf_counter() - t0
+                action = self.actor(decision, obs, self.rng)
             lives = env.lives
             self.obs, reward, terminated, truncated, info = env.step(action)
             life_lost = bool(info["lives"] < lives)

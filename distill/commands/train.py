@@ -42,6 +42,10 @@ def add_collection_arguments(parser: argparse.ArgumentParser, eval_episodes: int
                    help=f"plato's relative lambda_i = L0 RATIO^i (default {Plato().lam})")
     g.add_argument("--epsilon", type=probability, default=None,
                    help=f"the learner's exploration when dagger (or exit) lets it act (default {DAgger().epsilon})")
+    g.add_argument("--label-every", type=positive_int, default=None, metavar="K",
+                   help="dagger and exit: where the learner acts, the planner searches and labels only every "
+                        "K-th state (its own steps are all labelled), spreading the labels over more of the "
+                        "learner's games (default 1: every state)")
     g.add_argument("--workers", type=positive_int, default=1,
                    help="episodes labelled in parallel, one process each (default 1)")
     g.add_argument("--backend", choices=("local", "ray"), default="local",
@@ -101,7 +105,7 @@ def algorithm_settings(args: argparse.Namespace) -> dict:
 
     return {"beta": None if args.schedule is None else parse_beta_schedule(args.schedule),
             "lam": None if args.lambda_schedule is None else parse_lambda_schedule(args.lambda_schedule),
-            "epsilon": args.epsilon, "head": args.head,
+            "epsilon": args.epsilon, "head": args.head, "label_every": args.label_every,
             "guidance": guidance_config(args, ExpertIteration().guidance)}
 
 

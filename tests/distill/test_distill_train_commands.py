@@ -59,7 +59,7 @@ def test_train_writes_rounds_checkpoints_and_scalars(trained):
             "collect/action_mismatch"} <= set(tags)
     config = json.loads((trained / "config.json").read_text())
     assert config["config"]["run"]["algorithm"] == {"name": "dagger", "head": "classification", "epsilon": 0.05,
-                                                    "beta": {"name": "exponential", "p": 0.5}}
+                                                    "beta": {"name": "exponential", "p": 0.5}, "label_every": 1}
     assert config["config"]["run"]["policy"]["head"] == "classification"
 
 
@@ -306,6 +306,11 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, argv, message):
      "--head is a setting of dagger and plato, none of which is among the methods"),
     (["compare", "--game", "pong", "--methods", "dagger,ucc"], "unknown method 'ucc'"),
     (["compare", "--game", "pong", "--labels", "3"], "fewer than one label per episode"),
+    (["train", "--algo", "uct-classification", "--game", "pong", "--label-every", "4"],
+     "--label-every is a setting of dagger and exit, not of uct-classification"),
+    (["train", "--algo", "exit", "--game", "pong", "--label-every", "4"],
+     "--label-every needs a schedule that lets the learner act; under constant:1"),
+    (["train", "--algo", "dagger", "--game", "pong", "--label-every", "0"], "must be a positive integer"),
 ])
 def test_bad_learner_settings_are_one_line_and_exit_2(cli_one_line_error, argv, message):
     """In-process (a child would spend its time importing torch): checks made after the

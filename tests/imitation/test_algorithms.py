@@ -63,9 +63,9 @@ def test_the_policy_head_is_derived_from_the_algorithm():
 
 
 def test_the_config_names_algorithm_schedule_and_head():
-    run = to_jsonable(_run(DAgger(ExponentialBeta(0.25), head="regression")))
+    run = to_jsonable(_run(DAgger(ExponentialBeta(0.25), head="regression", label_every=3)))
     assert run["algorithm"] == {"name": "dagger", "beta": {"name": "exponential", "p": 0.25}, "epsilon": 0.05,
-                                "head": "regression"}
+                                "head": "regression", "label_every": 3}
     assert run["policy"]["head"] == "regression"
     assert to_jsonable(Plato())["lam"] == {"name": "geometric", "initial": 1.0, "ratio": 0.5}
     assert to_jsonable(UCTRegression()) == {"name": "uct-regression", "head": "regression"}

@@ -74,6 +74,7 @@ class OffByOne:
     """Executes the planner's action + 1 at the listed steps."""
 
     needs_learner = False
+    label_every = 1
 
     def __init__(self, steps):
         self.steps = set(steps)
@@ -164,6 +165,36 @@ def test_dagger_mix_draws_planner_with_probability_beta():
     assert abs((explored != 2).mean() - 0.5 * 2 / 3) < 0.03  # epsilon: uniform over all actions
 
 
+def test_a_thinned_mix_labels_the_planners_steps_and_every_kth_of_the_same_game():
+    """label_every 3: the planner is asked only where it acts and at t % 3 == 0; the game
+    (the acting rule's draws) and every label kept are the full mix's."""
+    beta, n = 0.3, 40
+    runs = {}
+    for k in (1, 3):
+        env, planner = ScriptedEnv(length=n), ScriptedPlanner()
+        recorder = EpisodeRecorder(2, 7, 0, SPEC)
+        labels = play_and_label(env, env.obs(), planner, DAggerMix(beta, 0.0, label_every=k), GreedyLearner(2),
+                                recorder, np.random.default_rng(5))
+        runs[k] = env, planner, labels
+    rng, planner_steps = np.random.default_rng(5), set()
+    for t in range(n):          # replay the mix's draws: a coin, then the learner's epsilon draw
+        if rng.random() < beta:
+            planner_steps.add(t)
+        else:
+            rng.random()
+    expected = sorted(planner_steps | set(range(0, n, 3)))
+    assert 0 < len(planner_steps - set(range(0, n, 3))) and len(expected) < n
+    (full_env, full_planner, full), (thin_env, thin_planner, thin) = runs[1], runs[3]
+    assert thin_env.executed == full_env.executed and full_planner.calls == list(range(n))
+    assert thin_planner.calls == expected
+    np.testing.assert_array_equal(thin.step, expected)
+    for name in ("action", "q", "executed", "obs"):
+        np.testing.assert_array_equal(getattr(thin, name), getattr(full, name)[expected], err_msg=name)
+    assert (thin.env_steps, thin.terminated, thin.score) == (full.env_steps, True, full.score)
+    executed = np.asarray(thin_env.executed)
+    assert (executed[sorted(planner_steps)] == np.arange(n)[sorted(planner_steps)] % A).all()
+
+
 def test_plato_teacher_follows_q_as_lambda_vanishes_and_the_learner_as_it_grows():
     rng = np.random.default_rng(0)
     d = _decision(1, [0.0, 1.0, 0.5])
@@ -182,6 +213,7 @@ def test_each_algorithm_acts_by_its_own_rule_per_round():
     dagger = build_algorithm("dagger")  # indicator: Guo et al.'s UCTtoClassification-Interleaved
     assert dagger.rule(0, 3) == PlannerActs() and dagger.rule(1, 3) == DAggerMix(0.0, 0.05)
     assert DAgger(ExponentialBeta(0.5)).rule(2, 3) == DAggerMix(0.25, 0.05)
+    assert DAgger(label_every=4).rule(1, 3) == DAggerMix(0.0, 0.05, 4) and DAgger(label_every=4).rule(0, 3) == PlannerActs()
     plato = Plato(GeometricLambda(1.0, 0.5))
     assert [plato.rule(r, 3) for r in range(3)] == [PlatoTeacher(1.0), PlatoTeacher(0.5), PlatoTeacher(0.25)]
     assert plato.rule(0, 3).needs_learner and not dagger.rule(0, 3).needs_learner

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pytest
 
 from mcts.decision import Decision
 from mcts.episode import Episode, expert_acts
@@ -86,3 +87,22 @@ def test_a_caller_stops_the_episode_by_breaking():
             break
     assert episode.steps == 4 and env.t == 4 and not episode.terminated and episode.score == 6.0
     assert [e[2] for e in env.log if e[0] == "step"] == [1, 2, 0, 1]   # the expert's own actions
+
+
+def test_a_deferred_expert_decides_only_when_read_or_asked():
+    """With decide_at, the actor gets the decision lazily: the expert searches at step t
+    only if the actor reads it (odd t here) or decide_at(t) (t == 4), after the actor."""
+    env = CountingEnv(length=6)
+
+    def actor(decision, obs, rng):
+        return decision.action if int(obs[0]) % 2 else 0   # obs [2] holds the step
+
+    turns = list(Episode(env, np.zeros(2), actor, expert=LoggingExpert(env), decide_at=lambda t: t == 4))
+    decided = [entry[2] for entry in env.log if entry[0] == "decide"]
+    assert decided == [1, 3, 4, 5]
+    assert [t.decision is not None for t in turns] == [False, True, False, True, True, True]
+    assert [t.action for t in turns] == [0, 2, 0, 1, 0, 0]    # (t + 1) % 3 where read
+    assert all(t.seconds == 0.0 for t in turns if t.decision is None) and env.snapshots == 6
+    assert env.log.index(("decide", 4, 4)) < env.log.index(("step", 4, 0))
+    with pytest.raises(ValueError, match="needs an expert"):
+        Episode(env, np.zeros(2), actor, decide_at=lambda t: True)
