@@ -123,20 +123,18 @@ class Episode:
         while True:
             t, obs = self.steps, self.obs
             state, decision, seconds = None, None, 0.0
-            if self.decide_at is not None:
-                state = env.snapshot()
-                deferred = DeferredDecision(expert, state, t)
-                action = self.actor(deferred, obs, self.rng)
-                if self.decide_at(t):
-                    deferred.get()
-                decision, seconds = deferred.searched, deferred.search_seconds
+            if expert is None:
+                action = self.actor(None, obs, self.rng)
             else:
-                if expert is not None:
-                    state = env.snapshot()
-                    t0 = time.perf_counter()
-                    decision = expert.decide(state, t)
-                    seconds = time.perf_counter() - t0
-                action = self.actor(decision, obs, self.rng)
+                state = env.snapshot()
+                pending = DeferredDecision(expert, state, t)
+                if self.decide_at is None:   # eager: the search runs before the actor
+                    action = self.actor(pending.get(), obs, self.rng)
+                else:
+                    action = self.actor(pending, obs, self.rng)
+                    if self.decide_at(t):
+                        pending.get()
+                decision, seconds = pending.searched, pending.search_seconds
             lives = env.lives
             self.obs, reward, terminated, truncated, info = env.step(action)
             life_lost = bool(info["lives"] < lives)
