@@ -5,7 +5,8 @@ Round i (counting from 0):
 1. play ``episodes_per_round`` episodes with the algorithm's acting rule of round i
    (:mod:`imitation.algorithms`), the planner labelling every visited state, and append
    them to the dataset (Guo et al. 2014; DAgger, Ross et al. 2011; PLATO, Kahn et al. 2017);
-2. refit the policy on the whole dataset, starting from the previous round's weights;
+2. refit the policy on the whole dataset, starting from the previous round's weights
+   (or, at a reset round, from a fresh network: :mod:`imitation.resets`);
 3. save the round's checkpoint, evaluate the policy, and append the round to result.json.
 
 A run folder ``DIR`` holds ``labels/`` (the dataset), ``checkpoints/roundRRRR.pt``,
@@ -43,6 +44,7 @@ from imitation.collect import (CollectConfig, EpisodeTask, LearnerWeights, colle
 from imitation.dataset import MANIFEST, LabelDataset, LabelSpec, chunk_name
 from imitation.evaluate import EvalProtocol, evaluate_policy
 from imitation.policy import PolicyConfig
+from imitation.resets import NetworkReset
 from imitation.train_policy import TrainConfig
 
 
@@ -54,6 +56,7 @@ class DistillConfig:
                (:mod:`imitation.algorithms`, e.g. ``DAgger(beta=ExponentialBeta(0.5))``).
     policy:    the network it trains; its head is the algorithm's
                (:func:`imitation.algorithms.learner_policy` builds it).
+    reset:     the rounds whose fit starts from a fresh network (:mod:`imitation.resets`).
     """
 
     algorithm: Algorithm
@@ -65,6 +68,7 @@ class DistillConfig:
     policy: PolicyConfig
     train: TrainConfig
     eval: EvalProtocol
+    reset: NetworkReset = NetworkReset()
 
     def __post_init__(self):
         guided = any(self.algorithm.guidance_of(r) is not None for r in range(self.rounds))
@@ -121,7 +125,8 @@ def _completed_rounds(out: Path) -> list[dict]:
 
 
 ADDED_SETTINGS = {"train.augment_shift": 0, "algorithm.beta.name": "constant", "algorithm.beta.p": 1.0,
-                  "algorithm.epsilon": 0.05, "algorithm.label_every": 1}
+                  "algorithm.epsilon": 0.05, "algorithm.label_every": 1,
+                  "reset.every": 0, "reset.epochs": 10}
 """Settings added since runs were first written, with the value a run whose config.json
 predates them was run with (so that such a run still resumes). One applies only where the
 run's configuration has it (``algorithm.beta`` is exit's; DAgger's has always been there)."""
@@ -140,6 +145,7 @@ def check_resume(out: Path, config: DistillConfig) -> None:
     except (ValueError, KeyError, TypeError) as exc:
         raise DistillError(f"{path}: unreadable ({exc}); cannot resume") from None
     before_rounds, before_algorithm = before.get("rounds"), _algorithm_of(before.get("algorithm"))
+    before_reset = _reset_of(before.get("reset", {}))
     now = _flatten(to_jsonable(config))
     before = {**{k: v for k, v in ADDED_SETTINGS.items() if k in now}, **_flatten(before)}
     changed = sorted(k for k in set(before) | set(now) if before.get(k) != now.get(k))
@@ -149,6 +155,8 @@ def check_resume(out: Path, config: DistillConfig) -> None:
     if any(k.startswith("algorithm.") for k in others) and before_rounds is not None and \
             _played_alike(out, before_algorithm, before_rounds, config):
         others = [k for k in others if not k.startswith("algorithm.")]
+    if any(k.startswith("reset.") for k in others) and _fitted_alike(out, before_reset, config.reset):
+        others = [k for k in others if not k.startswith("reset.")]
     if others:
         raise DistillError(f"--resume: {out} was started with other settings ({', '.join(others)} "
                            f"differ); resume with the same flags or choose another --out")
@@ -171,6 +179,24 @@ def _algorithm_of(data: Any) -> Algorithm | None:
         return algorithm_from_json(data)
     except (ConfigError, KeyError, TypeError, ValueError):
         return None
+
+
+def _reset_of(data: Any) -> NetworkReset | None:
+    """The network resets config.json names (None if they cannot be rebuilt)."""
+    try:
+        return NetworkReset(**data)
+    except (ConfigError, TypeError):
+        return None
+
+
+def _fitted_alike(out: Path, before: NetworkReset | None, now: NetworkReset) -> bool:
+    """Every round already fitted was fitted alike under ``now``'s resets as under
+    ``before``'s (a reset chosen, or moved, after the run started): the run then equals
+    one started with ``now``'s."""
+    if before is None:
+        return False
+    return all(before.at(r) == now.at(r) and (not now.at(r) or before.epochs == now.epochs)
+               for r in range(len(_completed_rounds(out))))
 
 
 def _played_alike(out: Path, before: Algorithm | None, before_rounds: int, config: DistillConfig) -> bool:
@@ -285,10 +311,12 @@ def _disk_counts(episodes, round: int) -> dict[str, Any]:
             "collection": collection_stats(this_round)}
 
 
-def _new_policy(config: DistillConfig, spec: LabelSpec, device: str):
+def _new_policy(config: DistillConfig, spec: LabelSpec, device: str, seed: int | None = None):
+    """A freshly initialised learner: the run's initial one, or (``seed`` given) a reset's."""
     from imitation.policy import DistilledPolicy
 
-    return DistilledPolicy(config.policy, spec.num_actions, seed=config.seed, device=device)
+    return DistilledPolicy(config.policy, spec.num_actions, seed=config.seed if seed is None else seed,
+                           device=device)
 
 
 def run_distillation(config: DistillConfig, execution: Execution, out: Path,
@@ -335,7 +363,11 @@ def run_distillation(config: DistillConfig, execution: Execution, out: Path,
             outcomes = _collect(tasks, learner, dataset, execution, r, config)
             collect_seconds = time.perf_counter() - t0
 
-            fit = train_policy(policy, dataset, replace(config.train, seed=_train_seed(config.seed, r)),
+            reset = config.reset.at(r)
+            if reset:
+                policy = _new_policy(config, spec, execution.device, seed=_train_seed(config.seed, r))
+            fit = train_policy(policy, dataset, replace(config.reset.fit(config.train, r),
+                                                        seed=_train_seed(config.seed, r)),
                                writer=writer, step_offset=train_steps,
                                progress=sys.stderr.isatty())
             train_steps += fit.steps
@@ -362,6 +394,7 @@ def run_distillation(config: DistillConfig, execution: Execution, out: Path,
                 "val_loss": fit.val_losses[-1] if fit.val_losses else math.nan,
                 "val_value_loss": fit.val_value_losses[-1] if fit.val_value_losses else math.nan,
                 "train_steps": fit.steps,
+                "network_reset": reset,
                 "labeling_frames_per_second": new_frames / collect_seconds if outcomes else None,
                 "episodes_played": len(outcomes),
                 "wall_seconds": time.perf_counter() - t0,
@@ -433,8 +466,9 @@ def _log_round(writer, entry: dict, stats) -> None:
 def _round_line(entry: dict) -> str:
     agree = entry["val_agreement"]
     agree_text = f"{agree:.3f}" if math.isfinite(agree) else "n/a (no validation episode yet)"
+    reset = " (fresh network)" if entry.get("network_reset") else ""
     return (f"round {entry['round']}: {entry['labels_total']} labels, eval {entry['eval_mean']:.2f} "
-            f"± {entry['eval_std']:.2f}, val agreement {agree_text}")
+            f"± {entry['eval_std']:.2f}, val agreement {agree_text}{reset}")
 
 
 def _payload(config: DistillConfig, rounds: list[dict], out: Path, finished: bool) -> dict:

@@ -16,6 +16,7 @@ from common.errors import DistillError
 from distill.args import add_out, add_seed, device_name, nonneg_int, positive_float, positive_int, probability
 from distill.expert_args import add_expert_arguments, add_guidance_arguments, expert_config, guidance_config
 from imitation.algorithms import ALGORITHMS, DAgger, ExpertIteration, Plato
+from imitation.resets import NetworkReset
 
 NAME = "train"
 HELP = "distil the planner into a policy (UCTtoClassification/Regression, DAgger, PLATO, expert iteration)"
@@ -70,6 +71,12 @@ def add_collection_arguments(parser: argparse.ArgumentParser, eval_episodes: int
     p.add_argument("--lr", type=positive_float, default=1e-3, help="Adam step size (default 1e-3)")
     p.add_argument("--max-train-steps", type=positive_int, default=None,
                    help="cap on gradient steps per round (default: none)")
+    p.add_argument("--reset-every", type=nonneg_int, default=0, metavar="N",
+                   help="start the fit of rounds N, 2N, ... from a fresh network, fitted on all the labels for "
+                        "--reset-epochs passes without --max-train-steps' cap (primacy-bias resets, Nikishin "
+                        "et al. 2022; default 0: never)")
+    p.add_argument("--reset-epochs", type=positive_int, default=None, metavar="E",
+                   help=f"passes of a reset round's fit (default {NetworkReset().epochs}; needs --reset-every)")
     p.add_argument("--val-fraction", type=probability, default=0.1,
                    help="fraction of episodes held out for agreement (default 0.1)")
     p.add_argument("--augment-shift", type=nonneg_int, default=0, metavar="PX",
@@ -128,6 +135,10 @@ def distill_config(args: argparse.Namespace, algorithm, policy, game: str, *, ro
         raise DistillError(f"--val-fraction must be below 1, got {args.val_fraction}")
     if args.backend != "ray" and args.ray_address is not None:
         raise DistillError("--ray-address needs --backend ray")
+    if args.reset_epochs is not None and args.reset_every == 0:
+        raise DistillError("--reset-epochs needs --reset-every N (N > 0): no round would use it")
+    reset = NetworkReset(every=args.reset_every,
+                         **({} if args.reset_epochs is None else {"epochs": args.reset_epochs}))
     env = AtariConfig(noop_max=COLLECT_NOOP_MAX, max_episode_frames=args.max_episode_frames)
     return DistillConfig(
         algorithm=algorithm, game=game, rounds=rounds, episodes_per_round=episodes_per_round, seed=seed,
@@ -136,7 +147,8 @@ def distill_config(args: argparse.Namespace, algorithm, policy, game: str, *, ro
         train=TrainConfig(lr=args.lr, batch_size=args.batch_size, epochs=args.epochs,
                           max_steps=args.max_train_steps, val_fraction=args.val_fraction,
                           augment_shift=args.augment_shift),
-        eval=EvalProtocol(episodes=args.eval_episodes, max_episode_frames=args.max_episode_frames))
+        eval=EvalProtocol(episodes=args.eval_episodes, max_episode_frames=args.max_episode_frames),
+        reset=reset)
 
 
 def check_device(device: str) -> None:
