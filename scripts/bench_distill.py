@@ -2,7 +2,7 @@
 labelling budget a ``distill train`` run actually used (read from its folder).
 
     python scripts/bench_distill.py latency  --run runs/train-pong-... [--decisions 200]
-    python scripts/bench_distill.py expert   --run runs/train-pong-... [--episodes 3] [--workers W]
+    python scripts/bench_distill.py expert   --run runs/train-pong-... [--episodes 3] [--workers W] [--guide PT]
     python scripts/bench_distill.py self-agreement --run runs/train-pong-... [--steps 500]
     python scripts/bench_distill.py fidelity --run runs/train-pong-... [--episodes 10] [--expert-episodes 3]
     python scripts/bench_distill.py label-budget --game pong [--frames 2000 8000 32000 128000] [--states 30]
@@ -27,7 +27,9 @@ Expert episodes are slow (a full Pong game at 100 simulations x depth 50 takes h
 one core): they run in parallel on ``--workers`` processes, and ``expert`` plays them on
 their own, before the policy exists if need be (alongside the labelling), into
 ``--run/expert_scores.json``; ``fidelity`` reuses those scores when the protocol, seed and
-expert match, and plays whatever episodes are missing.
+expert match, and plays whatever episodes are missing. ``expert --guide PT`` plays an exit
+run's planner guided by another checkpoint (say a shipped policy) instead of the run's
+policy.pt: the teacher that checkpoint would have (its scores replace the cache).
 
 ``self-agreement``: how consistent the run's labels are, the ceiling on the policy's
 validation agreement. A second planner with the same budget and another seed decides at
@@ -169,7 +171,7 @@ def _protocol(args, collect):
     return EvalProtocol(episodes=args.episodes, sticky=args.sticky, max_episode_frames=cap)
 
 
-def _expert_key(run: Path, collect, data: dict, protocol, seed: int) -> dict:
+def _expert_key(run: Path, collect, data: dict, protocol, seed: int, guide: Path | None = None) -> dict:
     """What must match for cached expert scores to be reused: the expert (for an exit run,
     its guidance and the guiding checkpoint's digest too), the game, the protocol (less
     the episode count) and the seed."""
@@ -180,14 +182,19 @@ def _expert_key(run: Path, collect, data: dict, protocol, seed: int) -> dict:
     guidance = run_guidance(data)
     if guidance is not None:
         key["guidance"] = guidance
-        key["guide_sha256"] = hashlib.sha256((run / "policy.pt").read_bytes()).hexdigest()
+        key["guide_sha256"] = hashlib.sha256(_guide_path(run, guide).read_bytes()).hexdigest()
     return to_jsonable(key)
 
 
-def run_expert(run: Path, collect, data: dict, env_config):
+def _guide_path(run: Path, guide: Path | None) -> Path:
+    """The network that guides an exit run's planner: ``guide``, else the run's policy.pt."""
+    return run / "policy.pt" if guide is None else guide
+
+
+def run_expert(run: Path, collect, data: dict, env_config, guide: Path | None = None):
     """The expert a run's policy imitates, as a picklable maker of an expert from a seed:
-    an exit run's is its last round's planner, guided by ``run/policy.pt``; any other
-    run's is its UCT planner."""
+    an exit run's is its last round's planner, guided by ``run/policy.pt`` (or ``guide``);
+    any other run's is its UCT planner."""
     from functools import partial
 
     from imitation.label_quality import guided_expert
@@ -196,7 +203,7 @@ def run_expert(run: Path, collect, data: dict, env_config):
     guidance = run_guidance(data)
     if guidance is None:
         return partial(uct_expert, collect.game, env_config, collect.uct)
-    return partial(guided_expert, collect.game, env_config, collect.uct, guidance, str(run / "policy.pt"))
+    return partial(guided_expert, collect.game, env_config, collect.uct, guidance, str(_guide_path(run, guide)))
 
 
 def cached_expert_scores(run: Path, key: dict) -> list[float]:
@@ -209,7 +216,8 @@ def cached_expert_scores(run: Path, key: dict) -> list[float]:
     return []
 
 
-def play_expert(run: Path, collect, data: dict, protocol, seed: int, episodes: int, workers: int) -> list[float]:
+def play_expert(run: Path, collect, data: dict, protocol, seed: int, episodes: int, workers: int,
+                guide: Path | None = None) -> list[float]:
     """``episodes`` scores of the run's expert (:func:`run_expert`) under ``protocol``: those
     cached in ``run/expert_scores.json`` for the same expert, protocol and seed, then new
     ones (added to the cache)."""
@@ -219,12 +227,12 @@ def play_expert(run: Path, collect, data: dict, protocol, seed: int, episodes: i
     from imitation.metrics import expert_scores
 
     cache = run / "expert_scores.json"
-    key = _expert_key(run, collect, data, protocol, seed)
+    key = _expert_key(run, collect, data, protocol, seed, guide)
     scores = cached_expert_scores(run, key)
     missing = range(len(scores), episodes)
     if len(missing):
         spec = label_spec(collect.game, collect.env)
-        make_expert = run_expert(run, collect, data, protocol.env_config(spec))
+        make_expert = run_expert(run, collect, data, protocol.env_config(spec), guide)
         bar = tqdm(desc="expert", unit="step", disable=None)
         scores += expert_scores(spec, protocol, make_expert, seed, missing, workers=workers,
                                 on_event=lambda e, r: bar.update(1))
@@ -236,11 +244,17 @@ def play_expert(run: Path, collect, data: dict, protocol, seed: int, episodes: i
 def expert(args) -> dict:
     collect, data = run_config(args.run)
     protocol = _protocol(args, collect)
-    scores = play_expert(args.run, collect, data, protocol, args.seed, args.episodes, args.workers)
+    if args.guide is not None and run_guidance(data) is None:
+        raise DistillError(f"--guide: {args.run} is not an exit run; its planner takes no network")
+    if args.guide is not None and not args.guide.is_file():
+        raise DistillError(f"--guide {args.guide}: no such file")
+    scores = play_expert(args.run, collect, data, protocol, args.seed, args.episodes, args.workers, args.guide)
     print(f"{collect.game}: expert {np.mean(scores):.2f} ± {np.std(scores):.2f} over {len(scores)} episodes "
           f"({', '.join(f'{x:g}' for x in scores)})")
     return {"game": collect.game, "expert_mean": float(np.mean(scores)), "expert_scores": scores,
-            "expert": collect.uct, "protocol": protocol, "seed": args.seed}
+            "expert": collect.uct, "guidance": run_guidance(data),
+            "guide": str(_guide_path(args.run, args.guide)) if run_guidance(data) else None,
+            "protocol": protocol, "seed": args.seed}
 
 
 def fidelity(args) -> dict:
@@ -580,6 +594,8 @@ def main() -> None:
     lat.add_argument("--repeats", type=positive_int, default=20, help="policy forward passes timed per state")
     exp = sub.add_parser("expert")
     exp.add_argument("--episodes", type=positive_int, default=3, help="expert episodes")
+    exp.add_argument("--guide", type=Path, default=None,
+                     help="an exit run's planner guided by this checkpoint instead of the run's policy.pt")
     agr = sub.add_parser("self-agreement")
     agr.add_argument("--steps", type=positive_int, default=500, help="decisions compared (one episode at most)")
     agr.add_argument("--frames-per-decision", type=positive_int, default=None,
