@@ -363,11 +363,10 @@ def run_distillation(config: DistillConfig, execution: Execution, out: Path,
             outcomes = _collect(tasks, learner, dataset, execution, r, config)
             collect_seconds = time.perf_counter() - t0
 
-            reset = config.reset.at(r)
+            seed, reset = _train_seed(config.seed, r), config.reset.at(r)
             if reset:
-                policy = _new_policy(config, spec, execution.device, seed=_train_seed(config.seed, r))
-            fit = train_policy(policy, dataset, replace(config.reset.fit(config.train, r),
-                                                        seed=_train_seed(config.seed, r)),
+                policy = _new_policy(config, spec, execution.device, seed=seed)
+            fit = train_policy(policy, dataset, replace(config.reset.fit(config.train, r), seed=seed),
                                writer=writer, step_offset=train_steps,
                                progress=sys.stderr.isatty())
             train_steps += fit.steps

@@ -244,7 +244,8 @@ def play_expert(run: Path, collect, data: dict, protocol, seed: int, episodes: i
 def expert(args) -> dict:
     collect, data = run_config(args.run)
     protocol = _protocol(args, collect)
-    if args.guide is not None and run_guidance(data) is None:
+    guidance = run_guidance(data)
+    if args.guide is not None and guidance is None:
         raise DistillError(f"--guide: {args.run} is not an exit run; its planner takes no network")
     if args.guide is not None and not args.guide.is_file():
         raise DistillError(f"--guide {args.guide}: no such file")
@@ -252,8 +253,8 @@ def expert(args) -> dict:
     print(f"{collect.game}: expert {np.mean(scores):.2f} ± {np.std(scores):.2f} over {len(scores)} episodes "
           f"({', '.join(f'{x:g}' for x in scores)})")
     return {"game": collect.game, "expert_mean": float(np.mean(scores)), "expert_scores": scores,
-            "expert": collect.uct, "guidance": run_guidance(data),
-            "guide": str(_guide_path(args.run, args.guide)) if run_guidance(data) else None,
+            "expert": collect.uct, "guidance": guidance,
+            "guide": None if guidance is None else str(_guide_path(args.run, args.guide)),
             "protocol": protocol, "seed": args.seed}
 
 
