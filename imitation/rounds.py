@@ -45,6 +45,7 @@ from imitation.dataset import MANIFEST, LabelDataset, LabelSpec, chunk_name
 from imitation.evaluate import EvalProtocol, evaluate_policy
 from imitation.policy import PolicyConfig
 from imitation.resets import NetworkReset
+from imitation.time_budget import TimeBudget
 from imitation.train_policy import TrainConfig
 
 
@@ -320,8 +321,12 @@ def _new_policy(config: DistillConfig, spec: LabelSpec, device: str, seed: int |
 
 
 def run_distillation(config: DistillConfig, execution: Execution, out: Path,
-                     resume: bool = False) -> dict[str, Any]:
-    """Run (or resume) the rounds of ``config`` in ``out``; returns result.json's payload."""
+                     resume: bool = False, budget: TimeBudget | None = None) -> dict[str, Any]:
+    """Run (or resume) the rounds of ``config`` in ``out``; returns result.json's payload.
+
+    ``budget``: start a round only where it is expected to end within the budget
+    (:mod:`imitation.time_budget`); a run stopped so has ``"finished": false`` and
+    ``"stopped_by_budget": true`` in result.json, and resumes with a larger budget."""
     from torch.utils.tensorboard import SummaryWriter
     from tqdm import tqdm
 
@@ -353,8 +358,16 @@ def run_distillation(config: DistillConfig, execution: Execution, out: Path,
     train_steps = sum(r["train_steps"] for r in rounds)
     writer = SummaryWriter(str(out / "tb"))
     result: dict[str, Any] = {}
+    stopped = False
     try:
         for r in range(len(rounds), config.rounds):
+            if budget is not None and not budget.allows(rounds, config.reset.at(r)):
+                stopped = True
+                spent, next_round = budget.spent(rounds), budget.expected(rounds, config.reset.at(r))
+                tqdm.write(f"--max-hours {budget.hours:g}: stopping before round {r} ({spent / 3600:.2f} h of "
+                           f"rounds so far, round {r} expected to take {next_round / 60:.1f} min); --resume "
+                           f"with a larger --max-hours continues", file=sys.stderr)
+                break
             t0 = time.perf_counter()
             rule, guidance = algorithm.rule(r, config.rounds), algorithm.guidance_of(r)
             learner = LearnerWeights.of(policy) if rule.needs_learner or guidance is not None else None
@@ -407,7 +420,9 @@ def run_distillation(config: DistillConfig, execution: Execution, out: Path,
             tqdm.write(_round_line(entry))
     finally:
         writer.close()
-    result = _payload(config, rounds, out, finished=True)
+    result = _payload(config, rounds, out, finished=not stopped)
+    if stopped:
+        result["stopped_by_budget"] = True
     rundir.write_result(out, result)
     return result
 

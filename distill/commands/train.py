@@ -17,6 +17,7 @@ from distill.args import add_out, add_seed, device_name, nonneg_int, positive_fl
 from distill.expert_args import add_expert_arguments, add_guidance_arguments, expert_config, guidance_config
 from imitation.algorithms import ALGORITHMS, DAgger, ExpertIteration, Plato
 from imitation.resets import NetworkReset
+from imitation.time_budget import TimeBudget
 
 NAME = "train"
 HELP = "distil the planner into a policy (UCTtoClassification/Regression, DAgger, PLATO, expert iteration)"
@@ -28,6 +29,7 @@ COLLECT_NOOP_MAX = 30
 class TrainCommandConfig:
     run: "DistillConfig"      # noqa: F821 - imitation.rounds, imported lazily
     execution: "Execution"    # noqa: F821
+    max_hours: float | None = None   # --max-hours: where the run stops, not what it labels
 
 
 def add_collection_arguments(parser: argparse.ArgumentParser, eval_episodes: int = 5) -> None:
@@ -96,6 +98,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="labelling episodes per round (default 4)")
     parser.add_argument("--labels-per-episode", type=positive_int, default=None, metavar="L",
                         help="cut each labelling episode after L labels (default: play it out)")
+    parser.add_argument("--max-hours", type=positive_float, default=None, metavar="H",
+                        help="start a round only if the rounds so far (over every --resume) and it are "
+                             "expected to end within H hours of wall time (default: no limit)")
     add_collection_arguments(parser)
     add_expert_arguments(parser)
     add_guidance_arguments(parser, "exit, from round 1")
@@ -191,10 +196,12 @@ def run(args: argparse.Namespace) -> int:
     out = rundir.prepare_out(args.out, NAME, game, resume=args.resume)
     if args.resume:
         check_resume(out, config)
-    rundir.write_config(out, NAME, TrainCommandConfig(config, execution_of(args)), args.seed)
-    result = run_distillation(config, execution_of(args), out, resume=args.resume)
+    rundir.write_config(out, NAME, TrainCommandConfig(config, execution_of(args), args.max_hours), args.seed)
+    budget = None if args.max_hours is None else TimeBudget(args.max_hours)
+    result = run_distillation(config, execution_of(args), out, resume=args.resume, budget=budget)
     agree = result["val_agreement"]
-    print(f"{game} {args.algo}: {len(result['rounds'])} rounds, {result['labels_total']} labels, "
+    stopped = f" (stopped by --max-hours {args.max_hours:g})" if result.get("stopped_by_budget") else ""
+    print(f"{game} {args.algo}: {len(result['rounds'])} rounds{stopped}, {result['labels_total']} labels, "
           f"eval {result['eval_mean']:.2f} ± {result['eval_std']:.2f}, val agreement "
           f"{'n/a' if agree is None else f'{agree:.3f}'}; policy {result['checkpoint']}  "
           f"({out}/result.json)")

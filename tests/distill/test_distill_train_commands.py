@@ -207,6 +207,23 @@ def test_resume_with_more_rounds_extends_a_finished_run_exactly(trained, tmp_pat
     assert w_ref == w_ext
 
 
+def test_max_hours_stops_before_a_round_that_would_not_end_in_time(trained, tmp_path):
+    """--max-hours stops the run before a round expected to overrun the budget; the run
+    then resumes with no budget and equals the 2-round run: labels and weights."""
+    argv = ["train", "--algo", "dagger", "--rounds", "2", "--episodes-per-round", "2", "--labels-per-episode",
+            "20", "--schedule", "exponential:0.5", *TINY, "--out", str(tmp_path)]
+    assert main([*argv, "--max-hours", "1e-6"]) == 0   # 3.6 ms: round 0 runs, round 1 would overrun
+    result = json.loads((tmp_path / "result.json").read_text())
+    assert not result["finished"] and result["stopped_by_budget"] and len(result["rounds"]) == 1
+    assert LabelDataset.open(tmp_path / "labels").keys() == [(0, 0), (0, 1)]   # nothing of round 1
+    assert json.loads((tmp_path / "config.json").read_text())["config"]["max_hours"] == 1e-6
+    assert main([*argv, "--resume"]) == 0
+    result = json.loads((tmp_path / "result.json").read_text())
+    assert result["finished"] and "stopped_by_budget" not in result
+    w_ref = torch.load(trained / "policy.pt", weights_only=True)["weights_sha256"]
+    assert torch.load(tmp_path / "policy.pt", weights_only=True)["weights_sha256"] == w_ref
+
+
 @pytest.mark.parametrize("rounds, message", [
     ("3", "the acting rule of round 1 depends on the number of rounds"),  # linear: beta_1 1/2, not 0
     ("1", "has already completed 2 rounds"),
@@ -288,6 +305,7 @@ def test_compare_resumes_where_it_stopped_and_refuses_other_flags(tmp_path, caps
     (["train", "--algo", "dagger", "--game", "pong", "--schedule", "cosine"], "--schedule cosine"),
     (["train", "--algo", "plato", "--game", "pong", "--lambda-schedule", "-1"], "--lambda-schedule -1"),
     (["train", "--algo", "dagger", "--game", "pong", "--rounds", "0"], "must be a positive integer"),
+    (["train", "--algo", "exit", "--game", "pong", "--max-hours", "0"], "--max-hours: must be a finite number > 0"),
     (["train", "--algo", "uct-classification", "--game", "pong", "--head", "regression"],
      "--head is a setting of dagger and plato, not of uct-classification"),
     (["compare", "--game", "pong", "--seeds", "0"], "must be a positive integer"),
