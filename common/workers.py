@@ -3,20 +3,42 @@
 Results come back in task order whatever the order workers finish, so the same seeds
 give the same outputs for any W. Workers use one torch/BLAS thread each, so W workers
 do not oversubscribe the cores. Tasks report progress by calling :func:`report`.
+
+Workers (and the progress queue's manager) end with the process that started them. A
+killed parent (``kill PID``, SIGKILL, an out-of-memory kill) never gets to shut its pool
+down, and a labelling worker would otherwise play its episode out and write its chunk
+into a run folder that a ``--resume`` may already be labelling again.
 """
 from __future__ import annotations
 
 import multiprocessing as mp
 import os
 import queue as queue_mod
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor, wait, FIRST_COMPLETED
+from multiprocessing.managers import SyncManager
 from typing import Any, Callable, Sequence
 
 _progress_queue = None
 
+PARENT_POLL_SECONDS = 0.5
 
-def _init_worker(q) -> None:
+
+def exit_with_parent(parent: int) -> None:
+    """In a child process of ``parent``: exit at once (``os._exit``) as soon as it is gone,
+    polled by a daemon thread every :data:`PARENT_POLL_SECONDS`."""
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
+def _init_worker(q, parent: int) -> None:
     global _progress_queue
+    exit_with_parent(parent)
     _progress_queue = q
     os.environ["OMP_NUM_THREADS"] = "1"
     try:
@@ -53,9 +75,12 @@ def run_tasks(fn: Callable[[Any], Any], tasks: Sequence[Any], workers: int,
                 on_result(i, results[-1])
         return results
     ctx = mp.get_context("spawn")
-    q = ctx.Manager().Queue()
+    manager = SyncManager(ctx=ctx)
+    manager.start(exit_with_parent, (os.getpid(),))
+    q = manager.Queue()
     results: list[Any] = [None] * len(tasks)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(q,)) as pool:
+    with manager, ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
+                                      initargs=(q, os.getpid())) as pool:
         pending = {pool.submit(fn, t): i for i, t in enumerate(tasks)}
         while pending:
             done, _ = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
