@@ -10,8 +10,12 @@ Round i (counting from 0):
 3. save the round's checkpoint, evaluate the policy, and append the round to result.json.
 
 A run folder ``DIR`` holds ``labels/`` (the dataset), ``checkpoints/roundRRRR.pt``,
-``policy.pt`` (the latest round), ``tb/`` (TensorBoard), ``result.json`` and
-``rounds.png`` (score and agreement against labels, :mod:`imitation.round_plot`).
+``policy.pt`` (the latest round), ``best.pt`` (the round with the best evaluation after
+its fit, the later one on a tie; result.json's ``best_round``), ``tb/`` (TensorBoard),
+``result.json`` and ``rounds.png`` (score and agreement against labels,
+:mod:`imitation.round_plot`). ``best.pt`` is picked on the rounds' own evaluation
+episodes, so its score there is biased upwards: score it on other episode seeds
+(``distill eval --seed``).
 
 Resuming (``--resume``) restarts after the last round that has both its result entry and
 its checkpoint: the learner of the interrupted round is reloaded from the previous
@@ -102,6 +106,15 @@ def checkpoint_path(out: Path, round: int) -> Path:
 
 def policy_path(out: Path) -> Path:
     return out / "policy.pt"
+
+
+def best_path(out: Path) -> Path:
+    return out / "best.pt"
+
+
+def best_round(rounds: list[dict]) -> int:
+    """The round whose evaluation after its fit scored highest (the later one on a tie)."""
+    return max(rounds, key=lambda entry: (entry["eval_mean"], entry["round"]))["round"]
 
 
 def _train_seed(seed: int, round: int) -> int:
@@ -413,6 +426,8 @@ def run_distillation(config: DistillConfig, execution: Execution, out: Path,
                 "collection": stats,
             }
             rounds.append(rundir.to_jsonable(entry))
+            if best_round(rounds) == r:
+                save_checkpoint(best_path(out), policy, spec, round=r)
             _log_round(writer, entry, stats)
             result = _payload(config, rounds, out, finished=False)
             rundir.write_result(out, result)
@@ -498,5 +513,7 @@ def _payload(config: DistillConfig, rounds: list[dict], out: Path, finished: boo
         "eval_std": last.get("eval_std"),
         "val_agreement": last.get("val_agreement"),
         "checkpoint": str(policy_path(out)) if rounds else None,
+        "best_round": best_round(rounds) if rounds else None,
+        "best_checkpoint": str(best_path(out)) if rounds else None,
         "wall_seconds": sum(r["wall_seconds"] for r in rounds),
     }

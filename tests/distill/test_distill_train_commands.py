@@ -51,6 +51,13 @@ def test_train_writes_rounds_checkpoints_and_scalars(trained):
     assert r1["collection"]["action_mismatch"] > 0.0            # beta_1 = 0.5
     assert LabelDataset.open(trained / "labels").num_labels() == 80
     assert (trained / "checkpoints" / "round0000.pt").is_file() and (trained / "policy.pt").is_file()
+    best = max(result["rounds"], key=lambda e: (e["eval_mean"], e["round"]))["round"]
+    assert result["best_round"] == best and result["best_checkpoint"] == str(trained / "best.pt")
+
+    def sha(path):
+        return torch.load(path, weights_only=True)["weights_sha256"]
+
+    assert sha(trained / "best.pt") == sha(trained / "checkpoints" / f"round{best:04d}.pt")
     assert (trained / "rounds.png").stat().st_size > 1000   # score and agreement against labels
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
