@@ -374,12 +374,13 @@ def run_distillation(config: DistillConfig, execution: Execution, out: Path,
     stopped = False
     try:
         for r in range(len(rounds), config.rounds):
-            if budget is not None and not budget.allows(rounds, config.reset.at(r)):
+            reset = config.reset.at(r)
+            if budget is not None and not budget.allows(rounds, reset):
                 stopped = True
-                spent, next_round = budget.spent(rounds), budget.expected(rounds, config.reset.at(r))
-                tqdm.write(f"--max-hours {budget.hours:g}: stopping before round {r} ({spent / 3600:.2f} h of "
-                           f"rounds so far, round {r} expected to take {next_round / 60:.1f} min); --resume "
-                           f"with a larger --max-hours continues", file=sys.stderr)
+                tqdm.write(f"--max-hours {budget.hours:g}: stopping before round {r} "
+                           f"({budget.spent(rounds) / 3600:.2f} h of rounds so far, round {r} expected to take "
+                           f"{budget.expected(rounds, reset) / 60:.1f} min); --resume with a larger --max-hours "
+                           f"continues", file=sys.stderr)
                 break
             t0 = time.perf_counter()
             rule, guidance = algorithm.rule(r, config.rounds), algorithm.guidance_of(r)
@@ -389,7 +390,7 @@ def run_distillation(config: DistillConfig, execution: Execution, out: Path,
             outcomes = _collect(tasks, learner, dataset, execution, r, config)
             collect_seconds = time.perf_counter() - t0
 
-            seed, reset = _train_seed(config.seed, r), config.reset.at(r)
+            seed = _train_seed(config.seed, r)
             if reset:
                 policy = _new_policy(config, spec, execution.device, seed=seed)
             fit = train_policy(policy, dataset, replace(config.reset.fit(config.train, r), seed=seed),

@@ -16,6 +16,7 @@ import torch
 
 from distill.cli import main
 from imitation.dataset import LabelDataset
+from imitation.rounds import best_round
 
 TINY = ["--game", "pong", "--sims", "4", "--depth", "5", "--max-episode-frames", "400",
         "--eval-episodes", "1", "--epochs", "1"]
@@ -51,7 +52,7 @@ def test_train_writes_rounds_checkpoints_and_scalars(trained):
     assert r1["collection"]["action_mismatch"] > 0.0            # beta_1 = 0.5
     assert LabelDataset.open(trained / "labels").num_labels() == 80
     assert (trained / "checkpoints" / "round0000.pt").is_file() and (trained / "policy.pt").is_file()
-    best = max(result["rounds"], key=lambda e: (e["eval_mean"], e["round"]))["round"]
+    best = best_round(result["rounds"])
     assert result["best_round"] == best and result["best_checkpoint"] == str(trained / "best.pt")
 
     def sha(path):
