@@ -404,7 +404,8 @@ class LabelDataset:
     """
 
     def __init__(self, path: Path, spec: LabelSpec, on_corrupt: OnCorrupt = "refuse",
-                 schema: LabelSchema = SCHEMA, last_round: int | None = None):
+                 schema: LabelSchema = SCHEMA, last_round: int | None = None,
+                 first_round: int = 0):
         if on_corrupt not in ("skip", "refuse"):
             raise ValueError(f"on_corrupt must be 'skip' or 'refuse', got {on_corrupt!r}")
         self.path = Path(path)
@@ -415,7 +416,8 @@ class LabelDataset:
         self._rows_cache: dict[tuple[int, int], int] = {}
         self.cache_bytes = DECODED_CACHE_BYTES
         self._decoded: dict[tuple[int, int], tuple[tuple[int, int], Any]] = {}
-        self.last_round = last_round   # None, or a view of rounds 0..last_round (up_to_round)
+        self.last_round = last_round   # None, or a view of rounds ..last_round (up_to_round)
+        self.first_round = first_round  # a view of rounds first_round.. (from_round)
         self._decoded_bytes = 0
 
     # -- opening --------------------------------------------------------------------
@@ -552,14 +554,22 @@ class LabelDataset:
             m = CHUNK_RE.match(p.name)
             if m:
                 key = (int(m.group(1)), int(m.group(2)))
-                if self.last_round is None or key[0] <= self.last_round:
+                if key[0] >= self.first_round and (self.last_round is None
+                                                   or key[0] <= self.last_round):
                     out[key] = p
         return out
 
     def up_to_round(self, last: int) -> "LabelDataset":
         """A view, for reading, of the chunks of rounds 0 to ``last``: the labels that
         round's fit saw."""
-        return LabelDataset(self.path, self.spec, self.on_corrupt, self.schema, last_round=int(last))
+        return LabelDataset(self.path, self.spec, self.on_corrupt, self.schema,
+                            last_round=int(last), first_round=self.first_round)
+
+    def from_round(self, first: int) -> "LabelDataset":
+        """A view, for reading, of the chunks of round ``first`` on (within this view's
+        last round): a window of the most recent rounds' labels."""
+        return LabelDataset(self.path, self.spec, self.on_corrupt, self.schema,
+                            last_round=self.last_round, first_round=max(0, int(first)))
 
     def keys(self, split: Split = "all", val_fraction: float = 0.1) -> list[tuple[int, int]]:
         """Sorted ``(round, episode)`` keys of the chunks in ``split``."""

@@ -11,10 +11,13 @@ Round i (counting from 0):
 
 A run folder ``DIR`` holds ``labels/`` (the dataset), ``checkpoints/roundRRRR.pt``,
 ``policy.pt`` (the latest round), ``best.pt`` (the round with the best evaluation after
-its fit, the later one on a tie; result.json's ``best_round``), ``tb/`` (TensorBoard),
+its fit, the later one on a tie; result.json's ``best_round``), with ``--swa-rounds W``
+``swa.pt`` (the weight average of the W consecutive rounds of one network with the best
+mean evaluation: :mod:`imitation.weight_average`; result.json's ``swa_rounds``),
+``tb/`` (TensorBoard),
 ``result.json`` and ``rounds.png`` (score and agreement against labels,
-:mod:`imitation.round_plot`). ``best.pt`` is picked on the rounds' own evaluation
-episodes, so its score there is biased upwards: score it on other episode seeds
+:mod:`imitation.round_plot`). ``best.pt`` and ``swa.pt`` are picked on the rounds' own
+evaluation episodes, so their scores there are biased upwards: score it on other episode seeds
 (``distill eval --seed``).
 
 Resuming (``--resume``) restarts after the last round that has both its result entry and
@@ -50,6 +53,7 @@ from imitation.evaluate import EvalProtocol, evaluate_policy
 from imitation.policy import PolicyConfig
 from imitation.resets import NetworkReset
 from imitation.time_budget import TimeBudget
+from imitation.weight_average import save_weight_average, swa_window
 from imitation.train_policy import TrainConfig
 
 
@@ -110,6 +114,10 @@ def policy_path(out: Path) -> Path:
 
 def best_path(out: Path) -> Path:
     return out / "best.pt"
+
+
+def swa_path(out: Path) -> Path:
+    return out / "swa.pt"
 
 
 def best_round(rounds: list[dict]) -> int:
@@ -334,12 +342,15 @@ def _new_policy(config: DistillConfig, spec: LabelSpec, device: str, seed: int |
 
 
 def run_distillation(config: DistillConfig, execution: Execution, out: Path,
-                     resume: bool = False, budget: TimeBudget | None = None) -> dict[str, Any]:
+                     resume: bool = False, budget: TimeBudget | None = None,
+                     swa_rounds: int = 0) -> dict[str, Any]:
     """Run (or resume) the rounds of ``config`` in ``out``; returns result.json's payload.
 
     ``budget``: start a round only where it is expected to end within the budget
     (:mod:`imitation.time_budget`); a run stopped so has ``"finished": false`` and
-    ``"stopped_by_budget": true`` in result.json, and resumes with a larger budget."""
+    ``"stopped_by_budget": true`` in result.json, and resumes with a larger budget.
+    ``swa_rounds`` W > 0: keep ``swa.pt``, the weight average of the best window of W
+    rounds (:func:`imitation.weight_average.swa_window`)."""
     from torch.utils.tensorboard import SummaryWriter
     from tqdm import tqdm
 
@@ -367,7 +378,10 @@ def run_distillation(config: DistillConfig, execution: Execution, out: Path,
             episodes = dataset.episodes()   # the healed rounds' counts, as on disk
             rounds = [{**entry, **rundir.to_jsonable(_disk_counts(episodes, entry["round"]))}
                       for entry in rounds]
-            rundir.write_result(out, _payload(config, rounds, out, finished=False))
+            rundir.write_result(out, _payload(config, rounds, out, finished=False, swa_rounds=swa_rounds))
+    window = swa_window(rounds, swa_rounds) if swa_rounds else None
+    if window is not None:   # a resumed run, perhaps one that ran without --swa-rounds
+        save_weight_average(swa_path(out), [checkpoint_path(out, i) for i in window])
     train_steps = sum(r["train_steps"] for r in rounds)
     writer = SummaryWriter(str(out / "tb"))
     result: dict[str, Any] = {}
@@ -429,14 +443,17 @@ def run_distillation(config: DistillConfig, execution: Execution, out: Path,
             rounds.append(rundir.to_jsonable(entry))
             if best_round(rounds) == r:
                 save_checkpoint(best_path(out), policy, spec, round=r)
+            window = swa_window(rounds, swa_rounds) if swa_rounds else None
+            if window is not None and window[-1] == r:
+                save_weight_average(swa_path(out), [checkpoint_path(out, i) for i in window])
             _log_round(writer, entry, stats)
-            result = _payload(config, rounds, out, finished=False)
+            result = _payload(config, rounds, out, finished=False, swa_rounds=swa_rounds)
             rundir.write_result(out, result)
             plot_rounds(rounds, out / "rounds.png", f"{config.game}, {algorithm.name}")
             tqdm.write(_round_line(entry))
     finally:
         writer.close()
-    result = _payload(config, rounds, out, finished=not stopped)
+    result = _payload(config, rounds, out, finished=not stopped, swa_rounds=swa_rounds)
     if stopped:
         result["stopped_by_budget"] = True
     rundir.write_result(out, result)
@@ -501,8 +518,10 @@ def _round_line(entry: dict) -> str:
             f"± {entry['eval_std']:.2f}, val agreement {agree_text}{reset}")
 
 
-def _payload(config: DistillConfig, rounds: list[dict], out: Path, finished: bool) -> dict:
+def _payload(config: DistillConfig, rounds: list[dict], out: Path, finished: bool,
+             swa_rounds: int = 0) -> dict:
     last = rounds[-1] if rounds else {}
+    window = swa_window(rounds, swa_rounds) if swa_rounds else None
     return {
         "algo": config.algorithm.name,
         "game": config.game,
@@ -516,5 +535,7 @@ def _payload(config: DistillConfig, rounds: list[dict], out: Path, finished: boo
         "checkpoint": str(policy_path(out)) if rounds else None,
         "best_round": best_round(rounds) if rounds else None,
         "best_checkpoint": str(best_path(out)) if rounds else None,
+        **({"swa_rounds": window, "swa_checkpoint": str(swa_path(out)) if window else None}
+           if swa_rounds else {}),
         "wall_seconds": sum(r["wall_seconds"] for r in rounds),
     }

@@ -381,6 +381,8 @@ def refit(args) -> dict:
     dataset = LabelDataset.open(args.run / "labels", expect=spec)
     if args.max_round is not None:
         dataset = dataset.up_to_round(args.max_round)
+    if args.min_round:
+        dataset = dataset.from_round(args.min_round)
     config = PolicyConfig(head=args.head, target=args.target, q_weights=args.q_weights,
                           network=NetworkConfig(arch=args.network), value_head=args.value_head,
                           label_weights=args.label_weights)
@@ -502,6 +504,7 @@ def _train_config(data: dict):
 def _refit_name(args) -> str:
     fit = f"{args.network}-b{args.batch_size}-lr{args.lr:g}-e{args.epochs}"
     fit += ("-value" if args.value_head else "") + ("-weighted" if args.label_weights == "search" else "")
+    fit += f"-from{args.min_round}" if args.min_round else ""
     fit += f"-r{args.max_round}" if args.max_round is not None else ""
     if args.head == "regression":
         return f"regression-{args.q_weights}-{fit}"
@@ -627,6 +630,8 @@ def main() -> None:
                      help="each row's policy loss weighted by its label weight (exit's: search)")
     ref.add_argument("--max-round", type=nonneg_int, default=None,
                      help="fit only the labels of rounds 0 to this one (default: all)")
+    ref.add_argument("--min-round", type=nonneg_int, default=0,
+                     help="fit only the labels of this round on (default: 0)")
     ref.add_argument("--epochs", type=positive_int, default=10)
     ref.add_argument("--lr", type=positive_float, default=1e-3)
     ref.add_argument("--batch-size", type=positive_int, default=100)

@@ -30,6 +30,7 @@ class TrainCommandConfig:
     run: "DistillConfig"      # noqa: F821 - imitation.rounds, imported lazily
     execution: "Execution"    # noqa: F821
     max_hours: float | None = None   # --max-hours: where the run stops, not what it labels
+    swa_rounds: int = 0              # --swa-rounds: an extra output, not what it labels
 
 
 def add_collection_arguments(parser: argparse.ArgumentParser, eval_episodes: int = 5) -> None:
@@ -101,6 +102,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-hours", type=positive_float, default=None, metavar="H",
                         help="start a round only if the rounds so far (over every --resume) and it are "
                              "expected to end within H hours of wall time (default: no limit)")
+    parser.add_argument("--swa-rounds", type=positive_int, default=None, metavar="W",
+                        help="also keep swa.pt: the weight average of the W consecutive rounds, one "
+                             "network without a reset inside, with the best mean evaluation (SWA, "
+                             "Izmailov et al. 2018; default: none)")
     add_collection_arguments(parser)
     add_expert_arguments(parser)
     add_guidance_arguments(parser, "exit, from round 1")
@@ -196,13 +201,18 @@ def run(args: argparse.Namespace) -> int:
     out = rundir.prepare_out(args.out, NAME, game, resume=args.resume)
     if args.resume:
         check_resume(out, config)
-    rundir.write_config(out, NAME, TrainCommandConfig(config, execution_of(args), args.max_hours), args.seed)
+    swa_rounds = args.swa_rounds or 0
+    rundir.write_config(out, NAME, TrainCommandConfig(config, execution_of(args), args.max_hours, swa_rounds),
+                        args.seed)
     budget = None if args.max_hours is None else TimeBudget(args.max_hours)
-    result = run_distillation(config, execution_of(args), out, resume=args.resume, budget=budget)
+    result = run_distillation(config, execution_of(args), out, resume=args.resume, budget=budget,
+                              swa_rounds=swa_rounds)
     agree = result["val_agreement"]
     stopped = f" (stopped by --max-hours {args.max_hours:g})" if result.get("stopped_by_budget") else ""
     print(f"{game} {args.algo}: {len(result['rounds'])} rounds{stopped}, {result['labels_total']} labels, "
           f"eval {result['eval_mean']:.2f} ± {result['eval_std']:.2f}, val agreement "
-          f"{'n/a' if agree is None else f'{agree:.3f}'}; policy {result['checkpoint']}  "
+          f"{'n/a' if agree is None else f'{agree:.3f}'}; policy {result['checkpoint']}"
+          + (f", swa.pt = the average of rounds {result['swa_rounds'][0]} to {result['swa_rounds'][-1]}"
+             if result.get("swa_rounds") else "") + "  "
           f"({out}/result.json)")
     return 0

@@ -104,6 +104,16 @@ def test_a_view_up_to_a_round_reads_only_that_round_and_the_ones_before(tmp_path
     assert view.num_labels() == sum(len(synthetic_episode(r, e).step) for r, e in keys if r <= 1)
 
 
+def test_a_window_from_a_round_reads_that_round_and_the_later_ones_within_its_view(tmp_path):
+    keys = [(r, e) for r in range(4) for e in range(2)]
+    ds = _write(tmp_path / "d", keys)
+    window = ds.from_round(2)
+    assert window.keys() == [k for k in keys if k[0] >= 2]
+    assert {r for r, _, _ in _row_ids(window.iter_batches(5, split="all"))} == {2, 3}
+    assert ds.up_to_round(2).from_round(1).keys() == [k for k in keys if 1 <= k[0] <= 2]
+    assert ds.from_round(1).up_to_round(2).keys() == [k for k in keys if 1 <= k[0] <= 2]
+
+
 def test_later_passes_read_decoded_chunks_from_memory_until_a_chunk_changes(tmp_path, monkeypatch):
     keys = [(0, e) for e in range(4)]
     ds = _write(tmp_path / "d", keys)
