@@ -43,8 +43,8 @@ at each state and budget two fresh planners (no kept subtree, different seeds) d
 and the figure is the self-agreement measure above, beside the agreement a uniformly
 random second choice would get (the chance level). It needs no run folder.
 
-``refit``: a fresh policy fitted on a run's labels (all of them, or those of rounds 0 to
-``--max-round``) with another head, target, value head or weighting (the labels stay as
+``refit``: a fresh policy fitted on a run's labels (all of them, or those of rounds
+``--min-round`` to ``--max-round``) with another head, target, value head or weighting (the labels stay as
 they are), for all ``--epochs`` whatever the run's per-round step cap; its validation
 agreement and its score under the evaluation protocol beside a random policy's; with the
 run's expert scores cached (by ``expert``), its fidelity. It compares ways of fitting at

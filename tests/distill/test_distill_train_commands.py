@@ -36,7 +36,8 @@ def run_cli(*argv, **kw):
 def trained(tmp_path_factory):
     out = tmp_path_factory.mktemp("train")
     assert main(["train", "--algo", "dagger", "--rounds", "2", "--episodes-per-round", "2",
-                 "--labels-per-episode", "20", "--schedule", "exponential:0.5", *TINY, "--out", str(out)]) == 0
+                 "--labels-per-episode", "20", "--schedule", "exponential:0.5", "--swa-rounds", "2", *TINY,
+                 "--out", str(out)]) == 0
     return out
 
 
@@ -59,6 +60,15 @@ def test_train_writes_rounds_checkpoints_and_scalars(trained):
         return torch.load(path, weights_only=True)["weights_sha256"]
 
     assert sha(trained / "best.pt") == sha(trained / "checkpoints" / f"round{best:04d}.pt")
+    # --swa-rounds 2: swa.pt holds the mean of rounds 0 and 1's weights
+    assert result["swa_rounds"] == [0, 1] and result["swa_checkpoint"] == str(trained / "swa.pt")
+    swa = torch.load(trained / "swa.pt", weights_only=True)["state_dict"]
+    r0, r1 = (torch.load(trained / "checkpoints" / f"round{r:04d}.pt", weights_only=True)["state_dict"]
+              for r in (0, 1))
+    for name, tensor in swa.items():
+        if tensor.is_floating_point():
+            torch.testing.assert_close(tensor, (r0[name].double() + r1[name].double()).div(2).float())
+    assert not torch.equal(swa["net.features.0.weight"], r1["net.features.0.weight"])
     assert (trained / "rounds.png").stat().st_size > 1000   # score and agreement against labels
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
@@ -69,6 +79,7 @@ def test_train_writes_rounds_checkpoints_and_scalars(trained):
     assert config["config"]["run"]["algorithm"] == {"name": "dagger", "head": "classification", "epsilon": 0.05,
                                                     "beta": {"name": "exponential", "p": 0.5}, "label_every": 1}
     assert config["config"]["run"]["policy"]["head"] == "classification"
+    assert config["config"]["swa_rounds"] == 2
 
 
 def test_eval_writes_the_documented_keys(trained, tmp_path):
