@@ -17,7 +17,7 @@ mean evaluation: :mod:`imitation.weight_average`; result.json's ``swa_rounds``),
 ``tb/`` (TensorBoard),
 ``result.json`` and ``rounds.png`` (score and agreement against labels,
 :mod:`imitation.round_plot`). ``best.pt`` and ``swa.pt`` are picked on the rounds' own
-evaluation episodes, so their scores there are biased upwards: score it on other episode seeds
+evaluation episodes, so their scores there are biased upwards: score them on other episode seeds
 (``distill eval --seed``).
 
 Resuming (``--resume``) restarts after the last round that has both its result entry and
