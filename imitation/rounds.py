@@ -53,8 +53,8 @@ from imitation.evaluate import EvalProtocol, evaluate_policy
 from imitation.policy import PolicyConfig
 from imitation.resets import NetworkReset
 from imitation.time_budget import TimeBudget
-from imitation.weight_average import save_weight_average, swa_window
 from imitation.train_policy import TrainConfig
+from imitation.weight_average import save_weight_average, swa_window
 
 
 @dataclass(frozen=True)
@@ -121,8 +121,9 @@ def swa_path(out: Path) -> Path:
 
 
 def best_round(rounds: list[dict]) -> int:
-    """The round whose evaluation after its fit scored highest (the later one on a tie)."""
-    return max(rounds, key=lambda entry: (entry["eval_mean"], entry["round"]))["round"]
+    """The round whose evaluation after its fit scored highest (the later one on a tie):
+    the window of one round."""
+    return swa_window(rounds, 1)[0]
 
 
 def _train_seed(seed: int, round: int) -> int:
@@ -443,11 +444,11 @@ def run_distillation(config: DistillConfig, execution: Execution, out: Path,
             rounds.append(rundir.to_jsonable(entry))
             if best_round(rounds) == r:
                 save_checkpoint(best_path(out), policy, spec, round=r)
-            window = swa_window(rounds, swa_rounds) if swa_rounds else None
-            if window is not None and window[-1] == r:
+            result = _payload(config, rounds, out, finished=False, swa_rounds=swa_rounds)
+            window = result.get("swa_rounds")
+            if window and window[-1] == r:
                 save_weight_average(swa_path(out), [checkpoint_path(out, i) for i in window])
             _log_round(writer, entry, stats)
-            result = _payload(config, rounds, out, finished=False, swa_rounds=swa_rounds)
             rundir.write_result(out, result)
             plot_rounds(rounds, out / "rounds.png", f"{config.game}, {algorithm.name}")
             tqdm.write(_round_line(entry))
