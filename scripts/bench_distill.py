@@ -137,6 +137,9 @@ def latency(args) -> dict:
     guidance = run_guidance(data)   # an exit run's expert is guided by its policy
     env = AtariEnv(collect.game, collect.env, seed=args.seed)
     obs, _ = env.reset(seed=args.seed)
+    variants = _inference_variants(ckpt.policy) if args.variants else {}
+    variant_ms = {name: [] for name in variants}
+    variant_agree = {name: 0 for name in variants}
     planner_s, policy_ms = [], []
     with uct_expert(collect.game, collect.env, collect.uct, args.seed, guidance,
                     ckpt.policy if guidance else None) as planner:
@@ -146,8 +149,15 @@ def latency(args) -> dict:
                 planner_s.append(turn.seconds)
                 for _ in range(args.repeats):
                     t0 = time.perf_counter()
-                    ckpt.policy.greedy(turn.obs)
+                    greedy = ckpt.policy.greedy(turn.obs)
                     policy_ms.append((time.perf_counter() - t0) * 1e3)
+                for name, act in variants.items():
+                    x = torch.from_numpy(np.ascontiguousarray(turn.obs[None]))
+                    for _ in range(args.repeats):
+                        t0 = time.perf_counter()
+                        action = act(x)
+                        variant_ms[name].append((time.perf_counter() - t0) * 1e3)
+                    variant_agree[name] += int(action == int(greedy[0]))
                 if len(planner_s) >= args.decisions:
                     break
     p50 = float(np.percentile(policy_ms, 50))
@@ -158,7 +168,47 @@ def latency(args) -> dict:
     result["goals_met"] = {"speedup_1000x": result["speedup"] >= 1000, "policy_under_1ms": p50 <= 1.0}
     print(f"{collect.game}: planner {result['planner_seconds_per_decision']:.3f} s/decision, policy "
           f"p50 {p50:.3f} ms (p99 {result['policy_ms_p99']:.3f} ms): {result['speedup']:.0f}x faster")
+    result["variants"] = {}
+    for name, times in variant_ms.items():
+        v50 = float(np.percentile(times, 50))
+        agree = variant_agree[name] / len(planner_s)
+        result["variants"][name] = {"policy_ms_p50": v50, "speedup": result["speedup"] * p50 / v50,
+                                    "same_action_as_shipped": agree}
+        print(f"  {name}: p50 {v50:.3f} ms, {result['speedup'] * p50 / v50:.0f}x; "
+              f"same greedy action as the shipped network at {agree:.3f} of the states")
     return result
+
+
+def _inference_variants(policy) -> dict:
+    """Other ways to run the same network at batch 1 on the CPU, each a map from a uint8
+    tensor [1, frames, size, size] to the greedy action (int): channels-last memory
+    layout, bfloat16 weights and activations, and a traced, frozen TorchScript graph. What
+    they buy is the latency lever short of a smaller network."""
+    import copy
+
+    import torch
+
+    net = copy.deepcopy(policy.net).eval()
+
+    def centred(x):   # the network's own input scaling and centring, in float32
+        return x.float() / 255.0 - net.input_mean
+
+    layers = torch.nn.Sequential(*net.features, *net.head).eval()
+    last = copy.deepcopy(layers).to(memory_format=torch.channels_last)
+    bf16 = copy.deepcopy(layers).to(torch.bfloat16)
+    example = centred(torch.zeros(1, *net.input_mean.shape, dtype=torch.uint8))
+    with torch.inference_mode():
+        frozen = torch.jit.freeze(torch.jit.trace(copy.deepcopy(layers), example))
+
+    def run(model, prepare):
+        @torch.inference_mode()
+        def act(x):
+            return int(model(prepare(x)).argmax())
+        return act
+
+    return {"channels_last": run(last, lambda x: centred(x).contiguous(memory_format=torch.channels_last)),
+            "bfloat16": run(bf16, lambda x: centred(x).to(torch.bfloat16)),
+            "torchscript_frozen": run(frozen, centred)}
 
 
 # -- fidelity -----------------------------------------------------------------------------
@@ -596,6 +646,8 @@ def main() -> None:
     lat = sub.add_parser("latency")
     lat.add_argument("--decisions", type=positive_int, default=100, help="planner decisions timed")
     lat.add_argument("--repeats", type=positive_int, default=20, help="policy forward passes timed per state")
+    lat.add_argument("--variants", action="store_true",
+                     help="also time the same network as channels-last, bfloat16 and frozen TorchScript")
     exp = sub.add_parser("expert")
     exp.add_argument("--episodes", type=positive_int, default=3, help="expert episodes")
     exp.add_argument("--guide", type=Path, default=None,
