@@ -260,7 +260,6 @@ class DistilledPolicy(nn.Module):
         return log_pi, None if value is None else value.double().cpu().numpy()
 
     @torch.inference_mode()
-    @torch.inference_mode()
     def greedy(self, obs: np.ndarray) -> np.ndarray:
         """[B] int64 argmax actions."""
         return self(self.obs_tensor(obs)).argmax(dim=-1).cpu().numpy()
