@@ -30,7 +30,7 @@ A new algorithm is one class here with ``name``, ``head`` and ``rule``, and one 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import ClassVar, Protocol
 
 import numpy as np
@@ -236,7 +236,13 @@ class ExpertIteration:
     (``ConstantBeta(1)``) the planner plays its own games; a schedule below 1 lets the
     learner drive with DAgger's mix (``epsilon``-greedy when it acts), so that labels come
     from the states the learner itself reaches (Ross et al. 2011); ``label_every`` thins
-    the labels of the learner's steps (:class:`DAggerMix`)."""
+    the labels of the learner's steps (:class:`DAggerMix`).
+
+    ``learner_rollouts_from`` is the first round whose rollouts follow the learner when
+    ``guidance.rollout`` is "learner"; the guided rounds before it roll out at random. A
+    learner rollout is only as good a continuation as the learner (README, label
+    quality): Breakout's early networks score near 0, and a later one makes the labels
+    far more consistent."""
 
     name: str = field(default="exit", init=False)
     head: str = field(default="classification", init=False)
@@ -244,6 +250,7 @@ class ExpertIteration:
     beta: BetaSchedule = ConstantBeta()
     epsilon: float = 0.05
     label_every: int = 1
+    learner_rollouts_from: int = 1
     default_target: ClassVar[str] = "visits"
     value_head: ClassVar[bool] = True
     label_weights: ClassVar[str] = "search"
@@ -251,12 +258,21 @@ class ExpertIteration:
     def __post_init__(self):
         _check_epsilon(self)
         _check_label_every(self)
+        if self.learner_rollouts_from < 1:
+            raise ConfigError("learner_rollouts_from", f"must be >= 1, got {self.learner_rollouts_from}")
+        if self.learner_rollouts_from > 1 and self.guidance.rollout != "learner":
+            raise ConfigError("learner_rollouts_from", "needs learner rollouts (--rollout-policy learner); "
+                                                       f"the guidance's rollouts are {self.guidance.rollout}")
 
     def rule(self, round: int, rounds: int) -> ActingRule:
         return mixed(self.beta(round, rounds), self.epsilon, self.label_every)
 
     def guidance_of(self, round: int) -> GuidanceConfig | None:
-        return None if round == 0 else self.guidance
+        if round == 0:
+            return None
+        if round < self.learner_rollouts_from:
+            return replace(self.guidance, rollout="random")
+        return self.guidance
 
 
 ALGORITHMS: dict[str, type] = {cls.name: cls for cls in (UCTClassification, UCTRegression, DAgger, Plato,

@@ -79,6 +79,7 @@ loop, :class:`mcts.episode.Episode`: this script only reads run folders and driv
 """
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 import time
@@ -580,11 +581,20 @@ def teacher(args) -> dict:
     from mcts.play import uct_expert
 
     torch.set_num_threads(1)
+    from imitation.checkpoint import load_checkpoint
+
     collect, data = run_config(args.run)
     guidance = run_guidance(data)
     if guidance is None:
         raise DistillError(f"{args.run} is not an exit run: its expert is not guided by a policy")
+    overrides = {field: getattr(args, flag) for flag, field in TEACHER_OVERRIDES
+                 if getattr(args, flag) is not None}
+    guidance = replace(guidance, **overrides)
     ckpt = load(args.run)
+    if args.checkpoint is not None:   # refused when made for another game or preprocessing
+        ckpt = load_checkpoint(args.checkpoint, expect=ckpt.spec, device="cpu")
+    if guidance.needs_value and not ckpt.policy.has_value:
+        raise DistillError(f"{args.checkpoint or args.run} has no value head for value_mix {guidance.value_mix}")
     action_set = ckpt.spec.action_set
 
     def greedy(decision, obs, rng) -> int:
@@ -625,12 +635,20 @@ def teacher(args) -> dict:
     for row in plays:
         who = "policy alone" if row["frames"] is None else f"guided planner, {row['frames']} frames"
         print(f"{who:>32}: {row['score']:+.0f} over {row['steps']} steps, {row['seconds_per_decision']:.3f} s/decision")
-    agreement = {driver: gap(driver) for driver in ("planner", "policy")}
-    budget = f"{guidance.frames} frames" if guidance.frames else f"{collect.uct.budget}"
-    print(f"joystick agreement of the policy with its teacher ({budget} per decision): "
-          f"{agreement['planner']:.3f} where the planner plays, {agreement['policy']:.3f} where the policy plays")
+    agreement = None
+    if args.agreement:
+        agreement = {driver: gap(driver) for driver in ("planner", "policy")}
+        budget = f"{guidance.frames} frames" if guidance.frames else f"{collect.uct.budget}"
+        print(f"joystick agreement of the policy with its teacher ({budget} per decision): "
+              f"{agreement['planner']:.3f} where the planner plays, {agreement['policy']:.3f} where the policy plays")
     return {"game": collect.game, "guidance": guidance, "plays": plays, "agreement": agreement,
             "steps": args.steps, "seed": args.seed}
+
+
+TEACHER_OVERRIDES = (("rollout_policy", "rollout"), ("rollout_epsilon", "rollout_epsilon"),
+                     ("value_mix", "value_mix"), ("bootstrap", "bootstrap"), ("selection", "selection"),
+                     ("c_puct", "c_puct"))
+"""(flag, GuidanceConfig field) pairs that ``teacher`` may change in the run's guidance."""
 
 
 def _labels_total(run: Path) -> int:
@@ -701,6 +719,18 @@ def main() -> None:
     tea.add_argument("--guided-frames", type=positive_int, nargs="+", default=[200, 2000],
                      help="budgets the guided planner plays at")
     tea.add_argument("--steps", type=positive_int, default=500, help="steps of each game played")
+    tea.add_argument("--checkpoint", type=Path, default=None,
+                     help="the network that guides the planner and plays alone (default: the run's policy.pt)")
+    tea.add_argument("--agreement", action=argparse.BooleanOptionalAction, default=True,
+                     help="also count the policy's agreement with its teacher (two more games)")
+    tea.add_argument("--rollout-policy", choices=("random", "learner"), default=None,
+                     help="override the run's guidance: rollouts follow the learner or are random")
+    tea.add_argument("--rollout-epsilon", type=probability, default=None, help="override: a learner rollout's epsilon")
+    tea.add_argument("--value-mix", type=probability, default=None, help="override: the leaves' lambda")
+    tea.add_argument("--bootstrap", action=argparse.BooleanOptionalAction, default=None,
+                     help="override: end a rollout cut short with the value head")
+    tea.add_argument("--selection", choices=("ucb1", "puct"), default=None, help="override: the tree policy")
+    tea.add_argument("--c-puct", type=positive_float, default=None, help="override: PUCT's constant")
     for s in (exp, fid):
         s.add_argument("--workers", type=positive_int, default=1, help="expert episodes in parallel")
     for s in (exp, fid, ref):

@@ -50,6 +50,9 @@ def add_collection_arguments(parser: argparse.ArgumentParser, eval_episodes: int
                    help="dagger and exit: where the learner acts, the planner searches and labels only every "
                         "K-th state (its own steps are all labelled), spreading the labels over more of the "
                         "learner's games (default 1: every state)")
+    g.add_argument("--learner-rollouts-from", type=positive_int, default=None, metavar="K",
+                   help="exit with --rollout-policy learner: the first round whose rollouts follow the "
+                        "learner; the guided rounds before it roll out at random (default 1)")
     g.add_argument("--workers", type=positive_int, default=1,
                    help="episodes labelled in parallel, one process each (default 1)")
     g.add_argument("--backend", choices=("local", "ray"), default="local",
@@ -123,6 +126,7 @@ def algorithm_settings(args: argparse.Namespace) -> dict:
     return {"beta": None if args.schedule is None else parse_beta_schedule(args.schedule),
             "lam": None if args.lambda_schedule is None else parse_lambda_schedule(args.lambda_schedule),
             "epsilon": args.epsilon, "head": args.head, "label_every": args.label_every,
+            "learner_rollouts_from": args.learner_rollouts_from,
             "guidance": guidance_config(args, ExpertIteration().guidance)}
 
 
