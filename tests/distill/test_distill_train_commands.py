@@ -202,6 +202,26 @@ def test_exit_with_a_schedule_below_one_lets_the_learner_drive(tmp_path):
     assert w[0] == w[1]
 
 
+def test_exit_switches_to_learner_rollouts_on_resume_as_if_started_so(tmp_path):
+    """A run guided with random rollouts may resume with ``--rollout-policy learner
+    --learner-rollouts-from K`` when it has played fewer than K rounds; it then equals a run
+    started with those flags. A K that would change a played round is refused."""
+    argv = ["train", "--algo", "exit", "--episodes-per-round", "1", "--labels-per-episode", "15",
+            "--lanes", "2", "--value-mix", "1", *TINY]
+    learner = ["--rollout-policy", "learner", "--learner-rollouts-from", "2"]
+    switched, fresh = tmp_path / "switched", tmp_path / "fresh"
+    assert main([*argv, "--rounds", "2", "--out", str(switched)]) == 0
+    proc = run_cli(*argv, "--rounds", "3", "--rollout-policy", "learner", "--resume", "--out", str(switched))
+    assert proc.returncode == 2 and "algorithm.guidance.rollout" in proc.stderr, proc.stderr
+    assert main([*argv, "--rounds", "3", *learner, "--resume", "--out", str(switched)]) == 0
+    assert main([*argv, "--rounds", "3", *learner, "--out", str(fresh)]) == 0
+    a, b = (LabelDataset.open(d / "labels").read_episode(2, 0) for d in (switched, fresh))
+    np.testing.assert_array_equal(a.executed, b.executed)
+    np.testing.assert_array_equal(a.q, b.q)
+    w = [torch.load(d / "policy.pt", weights_only=True)["weights_sha256"] for d in (switched, fresh)]
+    assert w[0] == w[1]
+
+
 def test_resume_with_other_flags_is_refused(trained):
     proc = run_cli("train", "--algo", "dagger", "--rounds", "2", "--episodes-per-round", "2",
                    "--labels-per-episode", "25", "--schedule", "exponential:0.5", *TINY,
