@@ -84,6 +84,49 @@ def add_guidance_arguments(parser: argparse.ArgumentParser, what: str) -> None:
                    help="emulator frames per decision of the guided search (default: the expert's budget)")
 
 
+def _choice(options: tuple[str, ...]):
+    def parse(text: str) -> str:
+        if text not in options:
+            raise argparse.ArgumentTypeError(f"must be one of {', '.join(options)}, got {text!r}")
+        return text
+    return parse
+
+
+def _boolean(text: str) -> bool:
+    if text not in ("true", "false"):
+        raise argparse.ArgumentTypeError(f"must be true or false, got {text!r}")
+    return text == "true"
+
+
+GUIDANCE_SPEC = {"rollout-policy": ("rollout", _choice(ROLLOUT_POLICIES)),
+                 "rollout-epsilon": ("rollout_epsilon", probability),
+                 "rollout-depth": ("rollout_depth", nonneg_int),
+                 "bootstrap": ("bootstrap", _boolean),
+                 "value-mix": ("value_mix", probability),
+                 "selection": ("selection", _choice(SELECTIONS)),
+                 "c-puct": ("c_puct", positive_float),
+                 "lanes": ("lanes", positive_int),
+                 "guided-frames": ("frames", positive_int)}
+"""Guidance flag name (without --) -> (GuidanceConfig field, the flag's parser)."""
+
+
+def guidance_overrides(text: str) -> dict:
+    """``--early-guidance``'s "flag=value,..." (guidance flag names without --) ->
+    {GuidanceConfig field: value}; argparse reports a bad entry in one line."""
+    out = {}
+    for item in text.split(","):
+        name, eq, value = item.strip().partition("=")
+        if not eq or name not in GUIDANCE_SPEC:
+            raise argparse.ArgumentTypeError(f"{item.strip()!r} is not FLAG=VALUE with FLAG one of "
+                                             f"{', '.join(GUIDANCE_SPEC)}")
+        field, parse = GUIDANCE_SPEC[name]
+        try:
+            out[field] = parse(value)
+        except (argparse.ArgumentTypeError, ValueError) as exc:
+            raise argparse.ArgumentTypeError(f"{name}: {exc}") from None
+    return out
+
+
 def guidance_config(args: argparse.Namespace, base: GuidanceConfig = GuidanceConfig()) -> GuidanceConfig | None:
     """``base`` with the guidance flags given; None when none is given."""
     from dataclasses import replace

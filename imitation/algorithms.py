@@ -30,7 +30,7 @@ A new algorithm is one class here with ``name``, ``head`` and ``rule``, and one 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from typing import ClassVar, Protocol
 
 import numpy as np
@@ -238,11 +238,10 @@ class ExpertIteration:
     from the states the learner itself reaches (Ross et al. 2011); ``label_every`` thins
     the labels of the learner's steps (:class:`DAggerMix`).
 
-    ``learner_rollouts_from`` is the first round whose rollouts follow the learner when
-    ``guidance.rollout`` is "learner"; the guided rounds before it roll out at random. A
-    learner rollout is only as good a continuation as the learner (README, label
-    quality): Breakout's early networks score near 0, and a later one makes the labels
-    far more consistent."""
+    ``early_guidance`` guides rounds 1 to ``guidance_from`` - 1, and ``guidance`` the rest:
+    a search that leans on the learner (its rollouts, its value) is only as good as the
+    learner (README, label quality), and on Breakout the early networks score near 0
+    while a later one makes the labels far more consistent."""
 
     name: str = field(default="exit", init=False)
     head: str = field(default="classification", init=False)
@@ -250,7 +249,8 @@ class ExpertIteration:
     beta: BetaSchedule = ConstantBeta()
     epsilon: float = 0.05
     label_every: int = 1
-    learner_rollouts_from: int = 1
+    guidance_from: int = 1
+    early_guidance: GuidanceConfig | None = None
     default_target: ClassVar[str] = "visits"
     value_head: ClassVar[bool] = True
     label_weights: ClassVar[str] = "search"
@@ -258,11 +258,11 @@ class ExpertIteration:
     def __post_init__(self):
         _check_epsilon(self)
         _check_label_every(self)
-        if self.learner_rollouts_from < 1:
-            raise ConfigError("learner_rollouts_from", f"must be >= 1, got {self.learner_rollouts_from}")
-        if self.learner_rollouts_from > 1 and self.guidance.rollout != "learner":
-            raise ConfigError("learner_rollouts_from", "needs learner rollouts (--rollout-policy learner); "
-                                                       f"the guidance's rollouts are {self.guidance.rollout}")
+        if self.guidance_from < 1:
+            raise ConfigError("guidance_from", f"must be >= 1, got {self.guidance_from}")
+        if (self.guidance_from > 1) != (self.early_guidance is not None):
+            raise ConfigError("guidance_from", "and early_guidance go together: the early guidance "
+                                               "guides rounds 1 to guidance_from - 1")
 
     def rule(self, round: int, rounds: int) -> ActingRule:
         return mixed(self.beta(round, rounds), self.epsilon, self.label_every)
@@ -270,9 +270,7 @@ class ExpertIteration:
     def guidance_of(self, round: int) -> GuidanceConfig | None:
         if round == 0:
             return None
-        if round < self.learner_rollouts_from:
-            return replace(self.guidance, rollout="random")
-        return self.guidance
+        return self.early_guidance if round < self.guidance_from else self.guidance
 
 
 ALGORITHMS: dict[str, type] = {cls.name: cls for cls in (UCTClassification, UCTRegression, DAgger, Plato,
@@ -314,7 +312,7 @@ def algorithm_from_json(data: dict) -> Algorithm:
             continue
         if key in ("beta", "lam"):
             value = schedule_from_json(value)
-        elif key == "guidance":
+        elif key in ("guidance", "early_guidance") and value is not None:
             value = GuidanceConfig(**value)
         settings[key] = value
     return build_algorithm(data["name"], **settings)

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from common.errors import DistillError
 from distill.args import add_out, add_seed, device_name, nonneg_int, positive_float, positive_int, probability
-from distill.expert_args import add_expert_arguments, add_guidance_arguments, expert_config, guidance_config
+from distill.expert_args import (add_expert_arguments, add_guidance_arguments, expert_config, guidance_config,
+                                guidance_overrides)
 from imitation.algorithms import ALGORITHMS, DAgger, ExpertIteration, Plato
 from imitation.resets import NetworkReset
 from imitation.time_budget import TimeBudget
@@ -50,9 +51,12 @@ def add_collection_arguments(parser: argparse.ArgumentParser, eval_episodes: int
                    help="dagger and exit: where the learner acts, the planner searches and labels only every "
                         "K-th state (its own steps are all labelled), spreading the labels over more of the "
                         "learner's games (default 1: every state)")
-    g.add_argument("--learner-rollouts-from", type=positive_int, default=None, metavar="K",
-                   help="exit with --rollout-policy learner: the first round whose rollouts follow the "
-                        "learner; the guided rounds before it roll out at random (default 1)")
+    g.add_argument("--guidance-from", type=positive_int, default=None, metavar="K",
+                   help="exit: the first round the guidance flags guide; rounds 1 to K-1 take "
+                        "--early-guidance (default 1)")
+    g.add_argument("--early-guidance", type=guidance_overrides, default=None, metavar="FLAG=VALUE,...",
+                   help="exit, with --guidance-from: the guidance of rounds 1 to K-1, as the guidance "
+                        "flags with these changed, e.g. rollout-policy=random,guided-frames=2000")
     g.add_argument("--workers", type=positive_int, default=1,
                    help="episodes labelled in parallel, one process each (default 1)")
     g.add_argument("--backend", choices=("local", "ray"), default="local",
@@ -121,13 +125,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def algorithm_settings(args: argparse.Namespace) -> dict:
     """The algorithm settings the flags give, by field (None: not given, the library's default)."""
+    from dataclasses import replace
+
     from imitation.schedules import parse_beta_schedule, parse_lambda_schedule
 
+    if (args.guidance_from or 1) > 1 and args.early_guidance is None or \
+            args.early_guidance is not None and (args.guidance_from or 1) == 1:
+        raise DistillError("--guidance-from K (K > 1) and --early-guidance go together: the early "
+                           "guidance guides rounds 1 to K - 1")
+    guidance = guidance_config(args, ExpertIteration().guidance)
+    early = None if args.early_guidance is None else \
+        replace(guidance or ExpertIteration().guidance, **args.early_guidance)
     return {"beta": None if args.schedule is None else parse_beta_schedule(args.schedule),
             "lam": None if args.lambda_schedule is None else parse_lambda_schedule(args.lambda_schedule),
             "epsilon": args.epsilon, "head": args.head, "label_every": args.label_every,
-            "learner_rollouts_from": args.learner_rollouts_from,
-            "guidance": guidance_config(args, ExpertIteration().guidance)}
+            "guidance_from": args.guidance_from, "guidance": guidance, "early_guidance": early}
 
 
 def policy_options(args: argparse.Namespace) -> dict:

@@ -202,13 +202,14 @@ def test_exit_with_a_schedule_below_one_lets_the_learner_drive(tmp_path):
     assert w[0] == w[1]
 
 
-def test_exit_switches_to_learner_rollouts_on_resume_as_if_started_so(tmp_path):
+def test_exit_switches_its_guidance_on_resume_as_if_started_so(tmp_path):
     """A run guided with random rollouts may resume with ``--rollout-policy learner
-    --learner-rollouts-from K`` when it has played fewer than K rounds; it then equals a run
-    started with those flags. A K that would change a played round is refused."""
+    --guidance-from K --early-guidance rollout-policy=random`` while it has played fewer
+    than K rounds; it then equals a run started with those flags. Guidance that would
+    change a played round is refused."""
     argv = ["train", "--algo", "exit", "--episodes-per-round", "1", "--labels-per-episode", "15",
             "--lanes", "2", "--value-mix", "1", *TINY]
-    learner = ["--rollout-policy", "learner", "--learner-rollouts-from", "2"]
+    learner = ["--rollout-policy", "learner", "--guidance-from", "2", "--early-guidance", "rollout-policy=random"]
     switched, fresh = tmp_path / "switched", tmp_path / "fresh"
     assert main([*argv, "--rounds", "2", "--out", str(switched)]) == 0
     proc = run_cli(*argv, "--rounds", "3", "--rollout-policy", "learner", "--resume", "--out", str(switched))
@@ -344,6 +345,14 @@ def test_compare_resumes_where_it_stopped_and_refuses_other_flags(tmp_path, caps
     (["train", "--algo", "plato", "--game", "pong", "--epsilon", "0.1"], "--epsilon is a setting of dagger"),
     (["train", "--algo", "dagger", "--game", "pong", "--schedule", "cosine"], "--schedule cosine"),
     (["train", "--algo", "plato", "--game", "pong", "--lambda-schedule", "-1"], "--lambda-schedule -1"),
+    (["train", "--algo", "exit", "--game", "pong", "--early-guidance", "value-mix=2"],
+     "argument --early-guidance: value-mix: must be a probability in [0, 1], got 2"),
+    (["train", "--algo", "exit", "--game", "pong", "--early-guidance", "frames=200"],
+     "argument --early-guidance: 'frames=200' is not FLAG=VALUE with FLAG one of rollout-policy"),
+    (["train", "--algo", "exit", "--game", "pong", "--guidance-from", "3"],
+     "--guidance-from K (K > 1) and --early-guidance go together"),
+    (["train", "--algo", "exit", "--game", "pong", "--early-guidance", "value-mix=1"],
+     "--guidance-from K (K > 1) and --early-guidance go together"),
     (["train", "--algo", "dagger", "--game", "pong", "--rounds", "0"], "must be a positive integer"),
     (["train", "--algo", "exit", "--game", "pong", "--max-hours", "0"], "--max-hours: must be a finite number > 0"),
     (["train", "--algo", "uct-classification", "--game", "pong", "--head", "regression"],

@@ -104,22 +104,26 @@ def test_exit_s_planner_acts_unless_its_schedule_lets_the_learner_drive():
     assert err.value.field == "epsilon"
 
 
-def test_exit_s_rollouts_follow_the_learner_from_the_round_it_names():
+def test_exit_s_early_guidance_guides_the_rounds_before_guidance_from():
+    from imitation.algorithms import algorithm_from_json
     from mcts.config import GuidanceConfig
 
     guidance = GuidanceConfig(rollout="learner", value_mix=1.0)
-    exit = build_algorithm("exit", guidance=guidance, learner_rollouts_from=3)
+    early = GuidanceConfig(rollout="random", value_mix=1.0)
+    exit = build_algorithm("exit", guidance=guidance, early_guidance=early, guidance_from=3)
     assert exit.guidance_of(0) is None
-    assert exit.guidance_of(1) == exit.guidance_of(2) == GuidanceConfig(rollout="random", value_mix=1.0)
+    assert exit.guidance_of(1) == exit.guidance_of(2) == early
     assert exit.guidance_of(3) == exit.guidance_of(9) == guidance
+    assert algorithm_from_json(to_jsonable(exit)) == exit
     assert build_algorithm("exit", guidance=guidance).guidance_of(1) == guidance   # default: from round 1
-    for bad, settings in (("must be >= 1", {"guidance": guidance, "learner_rollouts_from": 0}),
-                          ("needs learner rollouts", {"learner_rollouts_from": 2})):
+    for bad, settings in (("must be >= 1", {"guidance_from": 0}),
+                          ("go together", {"guidance_from": 2}),
+                          ("go together", {"early_guidance": early})):
         with pytest.raises(ConfigError, match=bad) as err:
             build_algorithm("exit", **settings)
-        assert err.value.field == "learner_rollouts_from"
+        assert err.value.field == "guidance_from"
     with pytest.raises(ConfigError, match="is a setting of exit, not of dagger"):
-        build_algorithm("dagger", learner_rollouts_from=2)
+        build_algorithm("dagger", guidance_from=2)
 
 
 def test_an_algorithm_reads_back_from_its_config_json():
