@@ -494,14 +494,18 @@ def label_stats(args) -> dict:
                "joystick_chance": stick_chance,
                "all_tied": float(tied.mean()),
                "q_spread_untied": float(spread[~tied].mean()) if (~tied).any() else float("nan"),
-               "visits_per_action": float(visits.mean())}
+               "visits_per_action": float(visits.mean()),
+               # How often the most visited action (exit's target) is the one the search
+               # chose (the highest mean return): a PUCT search's visits follow its prior.
+               "most_visited_is_action": float((visits.argmax(axis=-1) == action).mean())}
         rows.append(row)
         print(f"round {r}: {row['episodes']} episodes, {row['labels']} labels "
               f"({row['labels_per_episode']:.0f} per episode), games {np.mean(row['scores']):+.1f}, "
               f"executed != planner {row['executed_not_planner']:.2f} (joystick agreement "
               f"{row['joystick_agreement']:.2f}, chance {row['joystick_chance']:.2f}), "
               f"all Q tied {row['all_tied']:.3f}, "
-              f"Q spread where not {row['q_spread_untied']:.3f}, visits per action {row['visits_per_action']:.1f}")
+              f"Q spread where not {row['q_spread_untied']:.3f}, visits per action {row['visits_per_action']:.1f}, "
+              f"most visited = chosen {row['most_visited_is_action']:.2f}")
     return {"run": str(args.run), "rounds": rows}
 
 
