@@ -41,3 +41,32 @@ def plot_rounds(rounds: Sequence[Mapping], path: str | Path, title: str) -> Path
     path = Path(path)
     fig.savefig(path, dpi=100)
     return path
+
+
+def plot_runs(runs: Mapping[str, Sequence[Mapping]], path: str | Path, title: str) -> Path:
+    """Write the evaluation score (mean ± std) of several runs, name -> round entries
+    (result.json's), against the wall hours of their rounds so far and against their
+    total labels, one line per run: runs compared at one budget."""
+    import itertools
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(11, 3.8))
+    fig.subplots_adjust(left=0.07, right=0.99, bottom=0.15, top=0.85, wspace=0.25)
+    FigureCanvasAgg(fig)
+    by_hours, by_labels = fig.subplots(1, 2)
+    for name, rounds in runs.items():
+        hours = list(itertools.accumulate(r["wall_seconds"] / 3600 for r in rounds))
+        mean, std = [r["eval_mean"] for r in rounds], [r["eval_std"] for r in rounds]
+        for ax, x in ((by_hours, hours), (by_labels, [r["labels_total"] for r in rounds])):
+            ax.errorbar(x, mean, yerr=std, marker="o", markersize=3, capsize=2, label=name, alpha=0.8)
+    by_hours.set(xlabel="wall hours of the rounds so far", ylabel="score (mean ± std)", title="score against time")
+    by_labels.set(xlabel="labels (total after the round)", title="score against labels")
+    for ax in (by_hours, by_labels):
+        ax.grid(alpha=0.3)
+    by_hours.legend(fontsize=8)
+    fig.suptitle(title)
+    path = Path(path)
+    fig.savefig(path, dpi=100)
+    return path

@@ -655,6 +655,23 @@ TEACHER_OVERRIDES = (("rollout_policy", "rollout"), ("rollout_epsilon", "rollout
 """(flag, GuidanceConfig field) pairs that ``teacher`` may change in the run's guidance."""
 
 
+def curves(args) -> dict:
+    from imitation.round_plot import plot_runs
+
+    if args.names is not None and len(args.names) != len(args.runs):
+        raise DistillError(f"--names gives {len(args.names)} names for {len(args.runs)} --runs")
+    names = args.names or [run.name for run in args.runs]
+    rounds = {}
+    for name, run in zip(names, args.runs):
+        try:
+            rounds[name] = json.loads((run / "result.json").read_text())["rounds"]
+        except (OSError, ValueError, KeyError) as exc:
+            raise DistillError(f"{run}/result.json: unreadable ({exc})") from None
+    plot_runs(rounds, args.png, args.title)
+    print(f"wrote {args.png}")
+    return {"runs": {name: str(run) for name, run in zip(names, args.runs)}, "png": str(args.png)}
+
+
 def _labels_total(run: Path) -> int:
     return json.loads((run / "result.json").read_text())["labels_total"]
 
@@ -735,6 +752,11 @@ def main() -> None:
                      help="override: end a rollout cut short with the value head")
     tea.add_argument("--selection", choices=("ucb1", "puct"), default=None, help="override: the tree policy")
     tea.add_argument("--c-puct", type=positive_float, default=None, help="override: PUCT's constant")
+    cur = sub.add_parser("curves", help="several runs' scores against wall hours and labels, one figure")
+    cur.add_argument("--runs", type=Path, nargs="+", required=True, help="`distill train` output folders")
+    cur.add_argument("--names", nargs="+", default=None, help="legend names (default: the folders' names)")
+    cur.add_argument("--title", default="")
+    cur.add_argument("--png", type=Path, required=True, help="the figure to write")
     for s in (exp, fid):
         s.add_argument("--workers", type=positive_int, default=1, help="expert episodes in parallel")
     for s in (exp, fid, ref):
@@ -759,7 +781,9 @@ def run_benchmark(args) -> None:
     result = {"latency": latency, "expert": expert, "self-agreement": self_agreement,
               "fidelity": fidelity, "label-budget": label_budget,
               "refit": refit, "tracker": tracker, "label-stats": label_stats,
-              "teacher": teacher}[args.what](args)
+              "teacher": teacher, "curves": curves}[args.what](args)
+    if args.what == "curves":
+        return
     out = args.out or args.run
     out.mkdir(parents=True, exist_ok=True)
     name = f"refit-{_refit_name(args)}" if args.what == "refit" else args.what
