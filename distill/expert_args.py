@@ -55,8 +55,31 @@ def expert_config(args: argparse.Namespace) -> UCTConfig:
                      life_loss_penalty=args.life_loss_penalty, rollout_noise=args.rollout_noise)
 
 
-GUIDANCE_FLAGS = ("rollout_policy", "rollout_epsilon", "rollout_depth", "bootstrap", "value_mix", "selection",
-                  "c_puct", "lanes", "guided_frames")
+def _choice(options: tuple[str, ...]):
+    def parse(text: str) -> str:
+        if text not in options:
+            raise argparse.ArgumentTypeError(f"must be one of {', '.join(options)}, got {text!r}")
+        return text
+    return parse
+
+
+def _boolean(text: str) -> bool:
+    if text not in ("true", "false"):
+        raise argparse.ArgumentTypeError(f"must be true or false, got {text!r}")
+    return text == "true"
+
+
+GUIDANCE_SPEC = {"rollout-policy": ("rollout", _choice(ROLLOUT_POLICIES)),
+                 "rollout-epsilon": ("rollout_epsilon", probability),
+                 "rollout-depth": ("rollout_depth", nonneg_int),
+                 "bootstrap": ("bootstrap", _boolean),
+                 "value-mix": ("value_mix", probability),
+                 "selection": ("selection", _choice(SELECTIONS)),
+                 "c-puct": ("c_puct", positive_float),
+                 "lanes": ("lanes", positive_int),
+                 "guided-frames": ("frames", positive_int)}
+"""Guidance flag name (without --) -> (GuidanceConfig field, the flag's parser): the flags of
+:func:`add_guidance_arguments`, and the entries of ``--early-guidance``."""
 
 
 def add_guidance_arguments(parser: argparse.ArgumentParser, what: str) -> None:
@@ -84,32 +107,6 @@ def add_guidance_arguments(parser: argparse.ArgumentParser, what: str) -> None:
                    help="emulator frames per decision of the guided search (default: the expert's budget)")
 
 
-def _choice(options: tuple[str, ...]):
-    def parse(text: str) -> str:
-        if text not in options:
-            raise argparse.ArgumentTypeError(f"must be one of {', '.join(options)}, got {text!r}")
-        return text
-    return parse
-
-
-def _boolean(text: str) -> bool:
-    if text not in ("true", "false"):
-        raise argparse.ArgumentTypeError(f"must be true or false, got {text!r}")
-    return text == "true"
-
-
-GUIDANCE_SPEC = {"rollout-policy": ("rollout", _choice(ROLLOUT_POLICIES)),
-                 "rollout-epsilon": ("rollout_epsilon", probability),
-                 "rollout-depth": ("rollout_depth", nonneg_int),
-                 "bootstrap": ("bootstrap", _boolean),
-                 "value-mix": ("value_mix", probability),
-                 "selection": ("selection", _choice(SELECTIONS)),
-                 "c-puct": ("c_puct", positive_float),
-                 "lanes": ("lanes", positive_int),
-                 "guided-frames": ("frames", positive_int)}
-"""Guidance flag name (without --) -> (GuidanceConfig field, the flag's parser)."""
-
-
 def guidance_overrides(text: str) -> dict:
     """``--early-guidance``'s "flag=value,..." (guidance flag names without --) ->
     {GuidanceConfig field: value}; argparse reports a bad entry in one line."""
@@ -131,10 +128,6 @@ def guidance_config(args: argparse.Namespace, base: GuidanceConfig = GuidanceCon
     """``base`` with the guidance flags given; None when none is given."""
     from dataclasses import replace
 
-    given = {name: getattr(args, name) for name in GUIDANCE_FLAGS if getattr(args, name) is not None}
-    if not given:
-        return None
-    for flag, field in (("rollout_policy", "rollout"), ("guided_frames", "frames")):
-        if flag in given:
-            given[field] = given.pop(flag)
-    return replace(base, **given)
+    given = {field: getattr(args, name.replace("-", "_")) for name, (field, _) in GUIDANCE_SPEC.items()
+             if getattr(args, name.replace("-", "_")) is not None}
+    return replace(base, **given) if given else None

@@ -584,16 +584,14 @@ def teacher(args) -> dict:
     from mcts.episode import Episode, expert_acts
     from mcts.play import uct_expert
 
-    torch.set_num_threads(1)
     from imitation.checkpoint import load_checkpoint
 
+    torch.set_num_threads(1)
     collect, data = run_config(args.run)
     guidance = run_guidance(data)
     if guidance is None:
         raise DistillError(f"{args.run} is not an exit run: its expert is not guided by a policy")
-    overrides = {field: getattr(args, flag) for flag, field in TEACHER_OVERRIDES
-                 if getattr(args, flag) is not None}
-    guidance = replace(guidance, **overrides)
+    guidance = replace(guidance, **(args.guidance or {}))
     ckpt = load(args.run)
     if args.checkpoint is not None:   # refused when made for another game or preprocessing
         ckpt = load_checkpoint(args.checkpoint, expect=ckpt.spec, device="cpu")
@@ -649,12 +647,6 @@ def teacher(args) -> dict:
             "steps": args.steps, "seed": args.seed}
 
 
-TEACHER_OVERRIDES = (("rollout_policy", "rollout"), ("rollout_epsilon", "rollout_epsilon"),
-                     ("value_mix", "value_mix"), ("bootstrap", "bootstrap"), ("selection", "selection"),
-                     ("c_puct", "c_puct"))
-"""(flag, GuidanceConfig field) pairs that ``teacher`` may change in the run's guidance."""
-
-
 def curves(args) -> dict:
     from imitation.round_plot import plot_runs
 
@@ -678,6 +670,7 @@ def _labels_total(run: Path) -> int:
 
 def main() -> None:
     from distill.args import Parser, nonneg_int, positive_float, positive_int, probability
+    from distill.expert_args import guidance_overrides
     from mcts.config import UCTConfig
 
     p = Parser(prog="bench_distill", description=__doc__.splitlines()[0])
@@ -744,14 +737,9 @@ def main() -> None:
                      help="the network that guides the planner and plays alone (default: the run's policy.pt)")
     tea.add_argument("--agreement", action=argparse.BooleanOptionalAction, default=True,
                      help="also count the policy's agreement with its teacher (two more games)")
-    tea.add_argument("--rollout-policy", choices=("random", "learner"), default=None,
-                     help="override the run's guidance: rollouts follow the learner or are random")
-    tea.add_argument("--rollout-epsilon", type=probability, default=None, help="override: a learner rollout's epsilon")
-    tea.add_argument("--value-mix", type=probability, default=None, help="override: the leaves' lambda")
-    tea.add_argument("--bootstrap", action=argparse.BooleanOptionalAction, default=None,
-                     help="override: end a rollout cut short with the value head")
-    tea.add_argument("--selection", choices=("ucb1", "puct"), default=None, help="override: the tree policy")
-    tea.add_argument("--c-puct", type=positive_float, default=None, help="override: PUCT's constant")
+    tea.add_argument("--guidance", type=guidance_overrides, default=None, metavar="FLAG=VALUE,...",
+                     help="the run's guidance with these guidance flags changed, as train's --early-guidance "
+                          "(e.g. rollout-policy=learner,value-mix=1); --guided-frames above sets the budgets")
     cur = sub.add_parser("curves", help="several runs' scores against wall hours and labels, one figure")
     cur.add_argument("--runs", type=Path, nargs="+", required=True, help="`distill train` output folders")
     cur.add_argument("--names", nargs="+", default=None, help="legend names (default: the folders' names)")

@@ -129,8 +129,7 @@ def algorithm_settings(args: argparse.Namespace) -> dict:
 
     from imitation.schedules import parse_beta_schedule, parse_lambda_schedule
 
-    if (args.guidance_from or 1) > 1 and args.early_guidance is None or \
-            args.early_guidance is not None and (args.guidance_from or 1) == 1:
+    if ((args.guidance_from or 1) > 1) != (args.early_guidance is not None):
         raise DistillError("--guidance-from K (K > 1) and --early-guidance go together: the early "
                            "guidance guides rounds 1 to K - 1")
     guidance = guidance_config(args, ExpertIteration().guidance)
