@@ -50,13 +50,14 @@ agreement and its score under the evaluation protocol beside a random policy's; 
 run's expert scores cached (by ``expert``), its fidelity. It compares ways of fitting at
 no labelling cost.
 
-``tracker``: can the learner learn Pong at all from labels that are consistent? A
-teacher that reads the ball's and its paddle's heights from the console RAM (addresses
-54 and 51, as annotated by Anand et al. 2019, "Unsupervised State Representation
-Learning in Atari"; :class:`imitation.tracker.RamTracker`) labels up, down or stay; it acts on its label with probability 0.7,
-else at random, so the states spread. The same labels are fitted twice with ``train``'s
-defaults, with the input centring and explicitly without it, and each policy plays. It
-tests the learning pipeline, not the planner: the tracker is not the expert.
+``tracker``: can the learner learn the game at all from labels that are consistent? A
+teacher that reads the ball and its paddle from the console RAM (as annotated by Anand
+et al. 2019, "Unsupervised State Representation Learning in Atari";
+:class:`imitation.tracker.RamTracker`; ``--game pong`` or ``breakout``) labels the move
+towards the ball; it acts on its label with probability 1 - ``--noise``, else at random,
+so the states spread. The same labels are fitted with ``train``'s defaults, with the
+input centring and (``--fits``) explicitly without it, and each policy plays. It tests
+the learning pipeline, not the planner: the tracker is not the expert.
 
 ``teacher``: an exit run's teacher against its student, at no training cost. The run's
 guided planner (guided by its policy.pt) plays the first ``--steps`` steps of a game at
@@ -526,19 +527,19 @@ def tracker(args) -> dict:
     from imitation.train_policy import TrainConfig, train_policy
 
     torch.set_num_threads(1)
-    spec = label_spec("pong", AtariConfig())
+    spec = label_spec(args.game, AtariConfig())
     protocol = EvalProtocol(episodes=args.episodes, max_episode_frames=args.max_episode_frames)
     teacher = expert_scores(spec, protocol, partial(RamTracker, spec), args.seed, range(protocol.episodes))
-    result = {"labels": args.labels, "noise": args.noise, "protocol": protocol,
+    result = {"game": args.game, "labels": args.labels, "noise": args.noise, "protocol": protocol,
               "random_mean": evaluate_random(spec, protocol, args.seed).mean,
               "tracker_mean": float(np.mean(teacher)), "tracker_scores": teacher}
     print(f"the tracker itself under the protocol: {result['tracker_mean']:.2f}")
     with tempfile.TemporaryDirectory(prefix="tracker-") as tmp:
         dataset, result["tracker_scores_while_labelling"] = tracker_dataset(
             spec, Path(tmp), args.labels, args.noise, args.seed)
-        for name, centred in (("centred", True), ("uncentred", False)):
+        for name in args.fits:
             policy = DistilledPolicy(PolicyConfig(), spec.num_actions, seed=args.seed, device="cpu")
-            if not centred:
+            if name == "uncentred":
                 policy.net.set_input_mean(np.zeros(spec.obs_shape))
             fit = train_policy(policy, dataset, TrainConfig(epochs=args.epochs, seed=args.seed))
             score = evaluate_policy(policy, spec, protocol, args.seed)
@@ -721,11 +722,14 @@ def main() -> None:
     ref.add_argument("--batch-size", type=positive_int, default=100)
     ref.add_argument("--episodes", type=positive_int, default=10, help="policy and random episodes")
     trk = sub.add_parser("tracker")
+    trk.add_argument("--game", choices=("pong", "breakout"), default="pong")
     trk.add_argument("--labels", type=positive_int, default=20_000)
     trk.add_argument("--noise", type=probability, default=0.3, help="probability of a random action")
     trk.add_argument("--epochs", type=positive_int, default=10, help="train's default")
     trk.add_argument("--episodes", type=positive_int, default=3, help="evaluation episodes per policy")
     trk.add_argument("--max-episode-frames", type=positive_int, default=108_000)
+    trk.add_argument("--fits", nargs="+", choices=("centred", "uncentred"), default=["centred", "uncentred"],
+                     help="fit with the input centred on the training mean, without it, or both")
     trk.add_argument("--seed", type=nonneg_int, default=0)
     trk.add_argument("--out", type=Path, default=Path("runs/tracker"))
     sta = sub.add_parser("label-stats")
