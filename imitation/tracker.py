@@ -93,16 +93,21 @@ class RamTracker:
 
 
 def tracker_dataset(spec: LabelSpec, root: Path, labels: int, noise: float,
-                    seed: int) -> tuple[LabelDataset, list[float]]:
+                    seed: int, label_noise: float = 0.0) -> tuple[LabelDataset, list[float]]:
     """``labels`` tracker labels of the game's states, written to a dataset under ``root``; the
     tracker acts on its label with probability 1 - ``noise``, else at random
     (:class:`imitation.evaluate.EpsilonExpert`). Returns the dataset and the tracker's
-    score in each labelling game. Episode e is reset with seed ``seed + e``."""
+    score in each labelling game. Episode e is reset with seed ``seed + e``.
+
+    ``label_noise``: each *recorded* label is replaced by a uniform random action with this
+    probability (its own random stream, so the states and the actions played are the
+    same whatever the value): labels with a known share of noise, to measure how a
+    student's score falls as its labels agree less with themselves."""
     from envs.atari import AtariConfig, AtariEnv
     from imitation.evaluate import EpsilonExpert
 
     env = AtariEnv(spec.game, AtariConfig(), seed=seed)
-    rng = np.random.default_rng(seed)
+    rng, corrupt = np.random.default_rng(seed), np.random.default_rng([seed, 1])
     actor = EpsilonExpert(noise, spec.num_actions)
     tracker = RamTracker(spec, seed)
     dataset = LabelDataset.create(root / "labels", spec)
@@ -113,7 +118,11 @@ def tracker_dataset(spec: LabelSpec, root: Path, labels: int, noise: float,
         recorder = EpisodeRecorder(0, e, seed + e, spec)
         episode = Episode(env, obs, actor, rng, expert=tracker)
         for turn in episode:
-            recorder.add(turn.t, turn.obs, turn.decision, turn.action)
+            decision = turn.decision
+            if corrupt.random() < label_noise:
+                a = int(corrupt.integers(spec.num_actions))
+                decision = Decision(action=a, q=np.eye(spec.num_actions)[a], visits=decision.visits, frames=0)
+            recorder.add(turn.t, turn.obs, decision, turn.action)
             if written + len(recorder) >= labels:
                 break
         dataset.write_episode(recorder.finish(score=episode.score, env_steps=episode.steps,

@@ -56,7 +56,10 @@ et al. 2019, "Unsupervised State Representation Learning in Atari";
 :class:`imitation.tracker.RamTracker`; ``--game pong`` or ``breakout``) labels the move
 towards the ball; it acts on its label with probability 1 - ``--noise``, else at random,
 so the states spread. The same labels are fitted with ``train``'s defaults, with the
-input centring and (``--fits``) explicitly without it, and each policy plays. It tests
+input centring and (``--fits``) explicitly without it, and each policy plays. With
+``--label-noise Q ...`` a share Q of the recorded labels is replaced by random actions
+(the same states for every Q): how the student's score falls as its labels agree less
+with themselves. It tests
 the learning pipeline, not the planner: the tracker is not the expert.
 
 ``teacher``: an exit run's teacher against its student, at no training cost. The run's
@@ -71,7 +74,8 @@ not DAgger's distribution shift: it has not learnt the teacher's choices on its 
 per episode, the labelling games' scores, the fraction of executed actions that were not
 the planner's, the fraction of states where every root Q ties (nothing rewarded within
 the search depth: the label says nothing), and the mean spread max_a Q - min_a Q and
-visits per action over the other states.
+visits per action over the other states. With ``--checkpoint PT``, how much of them a
+policy has learnt: its joystick agreement with the validation labels, by label weight.
 
 Each writes ``--out/<what>.json`` and prints a summary. The measures are the package's
 (:mod:`imitation.metrics`: fidelity, agreement, label consistency, the expert's score
@@ -507,7 +511,45 @@ def label_stats(args) -> dict:
               f"all Q tied {row['all_tied']:.3f}, "
               f"Q spread where not {row['q_spread_untied']:.3f}, visits per action {row['visits_per_action']:.1f}, "
               f"most visited = chosen {row['most_visited_is_action']:.2f}")
-    return {"run": str(args.run), "rounds": rows}
+    result = {"run": str(args.run), "rounds": rows}
+    if args.checkpoint is not None:
+        result["policy_by_weight"] = _policy_by_weight(dataset, args.checkpoint)
+    return result
+
+
+WEIGHT_BINS = ((0.0, 0.01), (0.01, 0.5), (0.5, 0.99), (0.99, 1.0))
+"""Label-weight bins of ``label-stats --checkpoint``: ties, weak, strong and full preferences."""
+
+
+def _policy_by_weight(dataset, checkpoint: Path) -> list[dict]:
+    """How often ``checkpoint``'s greedy action pushes the joystick as the label does, on
+    the validation split, by the label's weight (the significance of the search's
+    preference, :func:`mcts.targets.preference_weight`): does the student learn the
+    labels the search was sure of?"""
+    import torch
+
+    from imitation.checkpoint import load_checkpoint
+    from imitation.metrics import JOYSTICK, joystick_match
+
+    torch.set_num_threads(1)
+    policy = load_checkpoint(checkpoint, expect=dataset.spec, device="cpu").policy
+    weight, label, greedy = [], [], []
+    for batch in dataset.iter_batches(500, split="val", shuffle=False):
+        weight.append(batch.weight)
+        label.append(batch.action)
+        greedy.append(np.asarray(policy.greedy(batch.obs)))
+    weight, label, greedy = (np.concatenate(x) for x in (weight, label, greedy))
+    rows = []
+    for lo, hi in WEIGHT_BINS:
+        inside = (weight >= lo) & ((weight < hi) if hi < 1.0 else (weight <= hi))
+        if not inside.any():
+            continue
+        agree, chance = joystick_match(greedy[inside], label[inside], dataset.spec.action_set)
+        rows.append({"weight_from": lo, "weight_to": hi, "labels": int(inside.sum()),
+                     "joystick_agreement": agree, "joystick_chance": chance})
+        print(f"label weight [{lo:g}, {hi:g}{']' if hi == 1.0 else ')'}: {int(inside.sum())} validation labels, "
+              f"the policy's joystick agreement {agree:.3f} (chance {chance:.3f})")
+    return rows
 
 
 # -- tracker ------------------------------------------------------------------------------
@@ -534,20 +576,23 @@ def tracker(args) -> dict:
               "random_mean": evaluate_random(spec, protocol, args.seed).mean,
               "tracker_mean": float(np.mean(teacher)), "tracker_scores": teacher}
     print(f"the tracker itself under the protocol: {result['tracker_mean']:.2f}")
-    with tempfile.TemporaryDirectory(prefix="tracker-") as tmp:
-        dataset, result["tracker_scores_while_labelling"] = tracker_dataset(
-            spec, Path(tmp), args.labels, args.noise, args.seed)
-        for name in args.fits:
-            policy = DistilledPolicy(PolicyConfig(), spec.num_actions, seed=args.seed, device="cpu")
-            if name == "uncentred":
-                policy.net.set_input_mean(np.zeros(spec.obs_shape))
-            fit = train_policy(policy, dataset, TrainConfig(epochs=args.epochs, seed=args.seed))
-            score = evaluate_policy(policy, spec, protocol, args.seed)
-            result[name] = {"train_loss": fit.epoch_losses, "val_agreement": fit.val_agreement,
-                            "policy_mean": score.mean, "policy_scores": score.scores}
-            print(f"tracker labels, {name}: loss {fit.epoch_losses[0]:.3f} -> "
-                  f"{fit.epoch_losses[-1]:.3f}, val agreement {fit.val_agreement:.3f}, policy "
-                  f"{score.mean:.2f} (random {result['random_mean']:.2f})")
+    result["fits"] = []
+    for label_noise in args.label_noise:
+        with tempfile.TemporaryDirectory(prefix="tracker-") as tmp:
+            dataset, result["tracker_scores_while_labelling"] = tracker_dataset(
+                spec, Path(tmp), args.labels, args.noise, args.seed, label_noise)
+            for name in args.fits:
+                policy = DistilledPolicy(PolicyConfig(), spec.num_actions, seed=args.seed, device="cpu")
+                if name == "uncentred":
+                    policy.net.set_input_mean(np.zeros(spec.obs_shape))
+                fit = train_policy(policy, dataset, TrainConfig(epochs=args.epochs, seed=args.seed))
+                score = evaluate_policy(policy, spec, protocol, args.seed)
+                result["fits"].append({"fit": name, "label_noise": label_noise, "train_loss": fit.epoch_losses,
+                                       "val_agreement": fit.val_agreement, "policy_mean": score.mean,
+                                       "policy_std": score.std, "policy_scores": score.scores})
+                print(f"tracker labels, {name}, label noise {label_noise:g}: loss {fit.epoch_losses[0]:.3f} -> "
+                      f"{fit.epoch_losses[-1]:.3f}, val agreement {fit.val_agreement:.3f}, policy "
+                      f"{score.mean:.2f} ± {score.std:.2f} (random {result['random_mean']:.2f})", flush=True)
     return result
 
 
@@ -728,11 +773,16 @@ def main() -> None:
     trk.add_argument("--epochs", type=positive_int, default=10, help="train's default")
     trk.add_argument("--episodes", type=positive_int, default=3, help="evaluation episodes per policy")
     trk.add_argument("--max-episode-frames", type=positive_int, default=108_000)
+    trk.add_argument("--label-noise", type=probability, nargs="+", default=[0.0],
+                     help="shares of the recorded labels replaced by random actions, one fit each "
+                          "(the same states and games for every value)")
     trk.add_argument("--fits", nargs="+", choices=("centred", "uncentred"), default=["centred", "uncentred"],
                      help="fit with the input centred on the training mean, without it, or both")
     trk.add_argument("--seed", type=nonneg_int, default=0)
     trk.add_argument("--out", type=Path, default=Path("runs/tracker"))
     sta = sub.add_parser("label-stats")
+    sta.add_argument("--checkpoint", type=Path, default=None,
+                     help="also: this policy's joystick agreement with the validation labels, by label weight")
     tea = sub.add_parser("teacher")
     tea.add_argument("--guided-frames", type=positive_int, nargs="+", default=[200, 2000],
                      help="budgets the guided planner plays at")

@@ -10,7 +10,7 @@ from envs.atari import AtariConfig, AtariEnv
 from imitation.collect import label_spec
 from imitation.evaluate import EpsilonExpert, EvalProtocol, evaluate_random, expert_score
 from imitation.tracker import (BREAKOUT_AIM, BREAKOUT_BALL_X, BREAKOUT_BALL_Y, BREAKOUT_PLAYER_X, RamTracker,
-                               breakout_label, tracker_label)
+                               breakout_label, tracker_dataset, tracker_label)
 from mcts.decision import Decision
 
 
@@ -69,3 +69,16 @@ def test_the_tracker_under_the_protocol_beats_random_play(game, margin):
 def test_the_tracker_refuses_a_game_it_does_not_read():
     with pytest.raises(ValueError, match="plays pong and breakout, not"):
         RamTracker(label_spec("seaquest", AtariConfig()))
+
+
+def test_label_noise_changes_the_recorded_labels_only(tmp_path):
+    spec = label_spec("breakout", AtariConfig())
+    clean, _ = tracker_dataset(spec, tmp_path / "clean", labels=400, noise=0.1, seed=3)
+    noisy, _ = tracker_dataset(spec, tmp_path / "noisy", labels=400, noise=0.1, seed=3, label_noise=0.5)
+    a, b = ([batch for batch in d.iter_batches(400, split="all", shuffle=False)] for d in (clean, noisy))
+    obs_a, obs_b = (np.concatenate([x.obs for x in batches]) for batches in (a, b))
+    act_a, act_b = (np.concatenate([x.action for x in batches]) for batches in (a, b))
+    assert len(act_a) == 400
+    np.testing.assert_array_equal(obs_a, obs_b)                  # the same states were played
+    changed = float(np.mean(act_a != act_b))
+    assert abs(changed - 0.5 * 3 / 4) < 0.08, changed            # half redrawn, a quarter of those unchanged
