@@ -238,7 +238,11 @@ def _expert_key(run: Path, collect, data: dict, protocol, seed: int, guide: Path
     guidance = run_guidance(data)
     if guidance is not None:
         key["guidance"] = guidance
-        key["guide_sha256"] = hashlib.sha256(_guide_path(run, guide).read_bytes()).hexdigest()
+        path = _guide_path(run, guide)
+        if not path.is_file():
+            raise DistillError(f"{path}: no such checkpoint, so the exit run's expert (the planner it "
+                               f"guides) cannot be identified")
+        key["guide_sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
     return to_jsonable(key)
 
 
@@ -455,7 +459,8 @@ def refit(args) -> dict:
               "train_loss": fit.epoch_losses, "val_loss": fit.val_losses, "val_agreement": fit.val_agreement,
               "policy_mean": score.mean, "policy_std": score.std, "policy_scores": score.scores,
               "random_mean": random.mean, "protocol": protocol, "seed": args.seed}
-    experts = cached_expert_scores(args.run, _expert_key(args.run, collect, data, protocol, args.seed))
+    experts = (cached_expert_scores(args.run, _expert_key(args.run, collect, data, protocol, args.seed))
+               if (args.run / "expert_scores.json").is_file() else [])   # no cache, no fidelity
     if experts:
         expert_mean = float(np.mean(experts))
         result["expert_mean"] = expert_mean
