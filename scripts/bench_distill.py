@@ -59,8 +59,8 @@ so the states spread. The same labels are fitted with ``train``'s defaults, with
 input centring and (``--fits``) explicitly without it, and each policy plays. With
 ``--label-noise Q ...`` a share Q of the recorded labels is replaced by random actions
 (the same states for every Q): how the student's score falls as its labels agree less
-with themselves. It tests
-the learning pipeline, not the planner: the tracker is not the expert.
+with themselves. It tests the learning pipeline, not the planner: the tracker is not the
+expert.
 
 ``teacher``: an exit run's teacher against its student, at no training cost. The run's
 guided planner (guided by its policy.pt) plays the first ``--steps`` steps of a game at
