@@ -59,6 +59,13 @@ def tracker_label(game: str, ram: np.ndarray, action_set: tuple[int, ...]) -> in
     return TRACKERS[game](ram, action_set)
 
 
+def one_hot_decision(action: int, num_actions: int) -> Decision:
+    """A label without a search: Q [A] is 1 for ``action`` and 0 for the others, every
+    visit count is 1, and no frames are spent."""
+    return Decision(action=action, q=np.eye(num_actions)[action],
+                    visits=np.ones(num_actions, np.int64), frames=0)
+
+
 class RamTracker:
     """The tracker as an :class:`mcts.decision.Expert`: it restores the root state into
     its own emulator to read the RAM. Its decision carries no search: Q [A] is 1 for its
@@ -78,9 +85,8 @@ class RamTracker:
 
     def decide(self, root_state, t: int) -> Decision:
         self.model.restore_state(self.model.root_state(root_state))
-        a = tracker_label(self.game, self.model.state_key(), self.action_set)
-        return Decision(action=a, q=np.eye(self.num_actions)[a],
-                        visits=np.ones(self.num_actions, np.int64), frames=0)
+        return one_hot_decision(tracker_label(self.game, self.model.state_key(), self.action_set),
+                                self.num_actions)
 
     def footprint(self) -> None:
         return None
@@ -120,8 +126,7 @@ def tracker_dataset(spec: LabelSpec, root: Path, labels: int, noise: float,
         for turn in episode:
             decision = turn.decision
             if corrupt.random() < label_noise:
-                a = int(corrupt.integers(spec.num_actions))
-                decision = Decision(action=a, q=np.eye(spec.num_actions)[a], visits=decision.visits, frames=0)
+                decision = one_hot_decision(int(corrupt.integers(spec.num_actions)), spec.num_actions)
             recorder.add(turn.t, turn.obs, decision, turn.action)
             if written + len(recorder) >= labels:
                 break
