@@ -48,7 +48,12 @@ random second choice would get (the chance level). It needs no run folder.
 they are), for all ``--epochs`` whatever the run's per-round step cap; its validation
 agreement and its score under the evaluation protocol beside a random policy's; with the
 run's expert scores cached (by ``expert``), its fidelity. It compares ways of fitting at
-no labelling cost.
+no labelling cost. ``--weak-labels noop|guide`` asks what a fixed rule among near-equal
+moves is worth: every label whose search preference is weak (weight below
+``--weak-below``) is replaced by the no-op, or by the greedy action of the network that
+guided its round (``checkpoints/round{r-1}.pt``; round 0 keeps its labels), its Q and visits
+made one-hot on it, and every weight set to 1; the relabelled copy is written under
+``--out`` and fitted as above.
 
 ``tracker``: can the learner learn the game at all from labels that are consistent? A
 teacher that reads the ball and its paddle from the console RAM (as annotated by Anand
@@ -86,6 +91,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -439,6 +445,10 @@ def refit(args) -> dict:
     collect, data = run_config(args.run)
     spec = label_spec(collect.game, collect.env)
     dataset = LabelDataset.open(args.run / "labels", expect=spec)
+    out = args.out or args.run
+    if args.weak_labels != "keep":
+        dataset = relabel_weak(dataset, out / f"labels-weak-{args.weak_labels}-{args.weak_below:g}", args.run,
+                               args.weak_labels, args.weak_below)
     if args.max_round is not None:
         dataset = dataset.up_to_round(args.max_round)
     if args.min_round:
@@ -450,7 +460,6 @@ def refit(args) -> dict:
                     max_steps=None, seed=args.seed)   # all --epochs, whatever the run's per-round cap
     policy = DistilledPolicy(config, spec.num_actions, seed=args.seed, device="cpu")
     fit = train_policy(policy, dataset, train, progress=True)
-    out = args.out or args.run
     save_checkpoint(out / f"refit-{_refit_name(args)}.pt", policy, spec, round=0)
     protocol = _protocol(args, collect)
     score = evaluate_policy(policy, spec, protocol, args.seed)
@@ -601,6 +610,48 @@ def tracker(args) -> dict:
     return result
 
 
+def relabel_weak(dataset, path: Path, run: Path, rule: str, below: float):
+    """A copy of ``dataset`` at ``path`` whose weak labels (weight < ``below``) follow
+    ``rule``: ``noop`` (action index 0, the no-op of every minimal action set) or ``guide``
+    (the greedy action of ``run``'s round r - 1 checkpoint; round 0 unchanged). A relabelled
+    row's Q [A] and visits [A] become one-hot on its new action; every weight becomes 1."""
+    from imitation.checkpoint import load_checkpoint
+    from imitation.dataset import LabelDataset
+
+    if dataset.spec.action_set[0] != 0:
+        raise DistillError(f"--weak-labels: action 0 of {dataset.spec.action_set} is not the no-op")
+    if path.exists():   # a derived copy of an earlier refit: rebuilt from the run's labels
+        shutil.rmtree(path)
+    out = LabelDataset.create(path, dataset.spec)
+    guides: dict[int, object] = {}
+    changed = total = 0
+    for r, e in dataset.keys():
+        ep = dataset.read_episode(r, e)
+        if ep is None:
+            continue
+        new = ep.action.copy()
+        if rule == "noop":
+            new[:] = 0
+        elif r >= 1:
+            if r - 1 not in guides:
+                guides[r - 1] = load_checkpoint(run / "checkpoints" / f"round{r - 1:04d}.pt", device="cpu").policy
+            new = np.concatenate([np.asarray(guides[r - 1].greedy(ep.obs[i:i + 500]))
+                                  for i in range(0, len(ep.obs), 500)]).astype(ep.action.dtype)
+        weak = (ep.weight < below) & ((rule == "noop") | (r >= 1))
+        new = np.where(weak, new, ep.action).astype(ep.action.dtype)
+        changed += int((new != ep.action).sum())
+        total += len(new)
+        one_hot = np.eye(ep.q.shape[1], dtype=bool)[new]
+        ep.q = np.where(weak[:, None], one_hot.astype(ep.q.dtype), ep.q)
+        ep.visits = np.where(weak[:, None], one_hot.astype(ep.visits.dtype), ep.visits)
+        ep.action = new
+        ep.weight = np.ones_like(ep.weight)
+        out.write_episode(ep)
+    print(f"--weak-labels {rule}: {changed} of {total} labels changed ({changed / max(total, 1):.3f}), "
+          f"written to {path}")
+    return LabelDataset.open(path, expect=dataset.spec)
+
+
 def _train_config(data: dict):
     from imitation.train_policy import TrainConfig
 
@@ -612,6 +663,7 @@ def _refit_name(args) -> str:
     fit += ("-value" if args.value_head else "") + ("-weighted" if args.label_weights == "search" else "")
     fit += f"-from{args.min_round}" if args.min_round else ""
     fit += f"-r{args.max_round}" if args.max_round is not None else ""
+    fit += f"-weak{args.weak_labels}{args.weak_below:g}" if args.weak_labels != "keep" else ""
     if args.head == "regression":
         return f"regression-{args.q_weights}-{fit}"
     return f"classification-{args.target}-{fit}"
@@ -767,6 +819,10 @@ def main() -> None:
                      help="fit only the labels of rounds 0 to this one (default: all)")
     ref.add_argument("--min-round", type=nonneg_int, default=0,
                      help="fit only the labels of this round on (default: 0)")
+    ref.add_argument("--weak-labels", choices=("keep", "noop", "guide"), default="keep",
+                     help="replace the labels whose weight is below --weak-below by the no-op or by the "
+                          "greedy action of the round's guiding network (default: keep them)")
+    ref.add_argument("--weak-below", type=probability, default=0.5)
     ref.add_argument("--epochs", type=positive_int, default=10)
     ref.add_argument("--lr", type=positive_float, default=1e-3)
     ref.add_argument("--batch-size", type=positive_int, default=100)
