@@ -614,31 +614,34 @@ def relabel_weak(dataset, path: Path, run: Path, rule: str, below: float):
     """A copy of ``dataset`` at ``path`` whose weak labels (weight < ``below``) follow
     ``rule``: ``noop`` (action index 0, the no-op of every minimal action set) or ``guide``
     (the greedy action of ``run``'s round r - 1 checkpoint; round 0 unchanged). A relabelled
-    row's Q [A] and visits [A] become one-hot on its new action; every weight becomes 1."""
+    row's Q [A] and visits [A] become one-hot on its new action; every weight becomes 1.
+    Every guide is loaded before ``path`` is touched, so a refused relabelling writes nothing."""
     from imitation.checkpoint import load_checkpoint
     from imitation.dataset import LabelDataset
 
     if dataset.spec.action_set[0] != 0:
         raise DistillError(f"--weak-labels: action 0 of {dataset.spec.action_set} is not the no-op")
+    keys = dataset.keys()
+    guides = ({r - 1: load_checkpoint(run / "checkpoints" / f"round{r - 1:04d}.pt", expect=dataset.spec,
+                                      device="cpu").policy
+               for r in sorted({r for r, _ in keys if r >= 1})} if rule == "guide" else {})
     if path.exists():   # a derived copy of an earlier refit: rebuilt from the run's labels
         shutil.rmtree(path)
     out = LabelDataset.create(path, dataset.spec)
-    guides: dict[int, object] = {}
     changed = total = 0
-    for r, e in dataset.keys():
+    for r, e in keys:
         ep = dataset.read_episode(r, e)
         if ep is None:
             continue
-        new = ep.action.copy()
+        weak = ep.weight < below
         if rule == "noop":
-            new[:] = 0
-        elif r >= 1:
-            if r - 1 not in guides:
-                guides[r - 1] = load_checkpoint(run / "checkpoints" / f"round{r - 1:04d}.pt", device="cpu").policy
-            new = np.concatenate([np.asarray(guides[r - 1].greedy(ep.obs[i:i + 500]))
-                                  for i in range(0, len(ep.obs), 500)]).astype(ep.action.dtype)
-        weak = (ep.weight < below) & ((rule == "noop") | (r >= 1))
-        new = np.where(weak, new, ep.action).astype(ep.action.dtype)
+            proposal = np.zeros_like(ep.action)
+        elif r == 0:
+            proposal, weak = ep.action, np.zeros_like(weak)
+        else:
+            proposal = np.concatenate([np.asarray(guides[r - 1].greedy(ep.obs[i:i + 500]))
+                                       for i in range(0, len(ep.obs), 500)])
+        new = np.where(weak, proposal, ep.action).astype(ep.action.dtype)
         changed += int((new != ep.action).sum())
         total += len(new)
         one_hot = np.eye(ep.q.shape[1], dtype=bool)[new]
