@@ -32,6 +32,9 @@ def add_expert_arguments(parser: argparse.ArgumentParser, sims: int = DEFAULT_SI
     g.add_argument("--no-tree-reuse", action="store_true", help="drop the tree after every decision")
     g.add_argument("--no-skip-rule", action="store_true",
                    help="search even when every action leads to the same next state")
+    g.add_argument("--merge-aliases", action="store_true",
+                   help="root actions with the same next state (the exact emulator state, reward and "
+                        "terminal flag) are searched as one, and labelled as the lowest-numbered")
     g.add_argument("--life-loss-penalty", type=float, default=0.0, metavar="P",
                    help="subtract P from a simulated step that loses a life (default 0, as atari_uct; "
                         "Bandres et al. 2018 penalise)")
@@ -51,7 +54,7 @@ def expert_config(args: argparse.Namespace) -> UCTConfig:
         budget = Budget(sims=args.sims)
     return UCTConfig(budget=budget, exploration=args.exploration, gamma=args.gamma, max_depth=args.depth,
                      final_action=args.final_action, reuse_tree=not args.no_tree_reuse,
-                     skip_rule=not args.no_skip_rule, node_cap=args.node_cap, root_workers=args.root_workers,
+                     skip_rule=not args.no_skip_rule, merge_aliases=args.merge_aliases, node_cap=args.node_cap, root_workers=args.root_workers,
                      life_loss_penalty=args.life_loss_penalty, rollout_noise=args.rollout_noise)
 
 

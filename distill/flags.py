@@ -22,6 +22,7 @@ FLAGS = {
     "root_workers": "--root-workers",
     "life_loss_penalty": "--life-loss-penalty",
     "rollout_noise": "--rollout-noise",
+    "merge_aliases": "--merge-aliases",
     # the learner-guided planner (mcts.config.GuidanceConfig)
     "guidance": "--rollout-policy / --rollout-epsilon / --rollout-depth / --bootstrap / --value-mix / --selection "
                 "/ --c-puct / --lanes / --guided-frames",

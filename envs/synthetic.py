@@ -41,6 +41,10 @@ class FiniteMDP:
         self.frames += 1
         return float(self.reward[s, action]), bool(self.terminal[s, action])
 
+    @staticmethod
+    def state_identity(state: int) -> bytes:
+        return np.int64(state).tobytes()
+
     def state_key(self) -> np.ndarray:
         return np.frombuffer(np.int64(self.state).tobytes(), dtype=np.uint8).copy()
 

@@ -121,7 +121,7 @@ def sample_states(config: LabelQualityConfig, on_state: Callable[[], None] | Non
     from mcts.episode import Episode, expert_acts
     from mcts.play import uct_expert
 
-    sampler = replace(config.uct, rollout_noise="independent")
+    sampler = replace(config.uct, rollout_noise="independent", merge_aliases=False)
     env = AtariEnv(config.game, config.env, seed=config.seed)
     obs, _ = env.reset(seed=config.seed)
     states: list = []

@@ -11,6 +11,7 @@
 - :func:`versus_plain`: the array planner against :class:`mcts.plain_uct.PlainUCT` at
   the same budget and seed: identical actions, and the wall-time ratio.
 - :func:`root_parallel_scaling`: decisions per second with W root workers over W = 1.
+- :func:`root_aliases`: how often root actions are exact aliases (``--merge-aliases``).
 """
 from __future__ import annotations
 
@@ -230,3 +231,55 @@ def equal_time_scores(game: str, seconds: float, steps: int, depth: int = 30, se
                 break
         out.append((score, frames / (t + 1)))
     return EqualTime(game, seconds, steps, out[0][0], out[1][0], out[0][1], out[1][1])
+
+
+@dataclass
+class RootAliases:
+    """How often root actions are exact aliases (``UCTConfig.merge_aliases``) along a
+    game the merging planner plays.
+
+    decisions:      decisions searched (skipped ones left out).
+    with_alias:     the fraction of them where at least one root action is an alias.
+    alias_share:    the mean fraction of root actions that are aliases, the share of
+                    root branches an unmerged search spends on a duplicate.
+    groups:         the most common representative arrays [A] (as lists) and their counts.
+    """
+
+    game: str
+    action_set: list[int]
+    decisions: int
+    with_alias: float
+    alias_share: float
+    groups: list[tuple[list[int], int]]
+    frames_per_decision: int
+    depth: int
+
+
+def root_aliases(game: str, decisions: int, frames: int, depth: int, life_loss_penalty: float = 0.0,
+                 seed: int = 0) -> RootAliases:
+    """Play ``decisions`` steps (18,000-frame cap) with the merging planner and count its
+    root aliases."""
+    from collections import Counter
+
+    from envs.atari import AtariConfig
+    from mcts.episode import Episode, expert_acts
+    from mcts.play import uct_expert
+
+    env_config = AtariConfig(max_episode_frames=18_000)
+    config = UCTConfig(budget=Budget(frames=frames), max_depth=depth, merge_aliases=True,
+                       life_loss_penalty=life_loss_penalty)
+    env = AtariEnv(game, env_config, seed=seed)
+    obs, _ = env.reset(seed=seed)
+    groups: Counter = Counter()
+    shares = []
+    with uct_expert(game, env_config, config, seed) as planner:
+        for turn in Episode(env, obs, expert_acts, expert=planner):
+            if not turn.decision.skipped:
+                rep = planner.root_rep
+                groups[tuple(rep.tolist())] += 1
+                shares.append(float(np.mean(rep != np.arange(len(rep)))))
+            if turn.t + 1 >= decisions:
+                break
+    shares = np.array(shares)
+    return RootAliases(game, [int(a) for a in env.action_set], len(shares), float(np.mean(shares > 0)),
+                       float(np.mean(shares)), [(list(g), n) for g, n in groups.most_common(5)], frames, depth)

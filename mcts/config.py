@@ -68,6 +68,15 @@ class UCTConfig:
     reuse_tree:   keep the subtree under the real action for the next decision.
     skip_rule:    when every action leads to the same next state (equal RAM), run no
                   search and record no label.
+    merge_aliases: root actions with the same next state (the exact emulator state,
+                  reward and terminal flag, :meth:`mcts.model.Model.state_identity`; e.g.
+                  Pong's NOOP and LEFT with the paddle against the wall) are one action:
+                  every root action is expanded once (as the skip rule does), each
+                  alias's edge leads to the child of its group's lowest action,
+                  the representative, so no budget is spent telling them apart, and the
+                  label reads an alias as never tried (visits 0, Q NaN), so equivalent
+                  moves always get the same label. The skip rule then compares exact
+                  states too (the RAM can be equal where the futures are not).
     node_cap:     most nodes kept; each holds an emulator snapshot (~8 KB on Atari).
     root_workers: processes searching the same root with derived seeds, root
                   statistics merged (root parallelisation, Chaslot et al. 2008).
@@ -93,6 +102,7 @@ class UCTConfig:
     final_action: str = "mean"
     reuse_tree: bool = True
     skip_rule: bool = True
+    merge_aliases: bool = False
     node_cap: int = 50_000
     root_workers: int = 1
     life_loss_penalty: float = 0.0

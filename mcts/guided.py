@@ -71,10 +71,14 @@ class GuidedUCT(UCTPlanner):
         return self.model.frames + sum(lane.frames for lane in self.lanes)
 
     def _prepare_root(self) -> None:
-        """PUCT needs the root's prior before the first selection."""
+        """PUCT needs the root's prior before the first selection; merged aliases give
+        their prior to their representative."""
         if self.guidance.selection == "puct":
             log_pi, _ = self._evaluate(self.model.observation_of(self.tree.states[0])[None])
-            self.tree.prior[0] = np.exp(log_pi[0])
+            prior = np.exp(log_pi[0])
+            if self.root_rep is not None:
+                prior = np.bincount(self.root_rep, weights=prior, minlength=len(prior))
+            self.tree.prior[0] = prior
 
     def _evaluate(self, obs: np.ndarray):
         self.network_calls += 1

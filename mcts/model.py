@@ -29,6 +29,11 @@ class Model(Protocol):
     def step(self, action: int) -> tuple[float, bool]:
         """Advance one agent step. Returns (reward as the planner sees it, terminal)."""
 
+    def state_identity(self, state: Any) -> bytes:
+        """A snapshot's exact identity: snapshots with equal bytes have the same future
+        under every action sequence (on Atari the whole serialised emulator state; the
+        RAM alone is not enough, see :attr:`mcts.config.UCTConfig.merge_aliases`)."""
+
     def state_key(self) -> np.ndarray:
         """[key_size] uint8 identifying the state (the RAM on Atari): the skip rule
         treats states with equal keys as the same."""

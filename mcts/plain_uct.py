@@ -36,6 +36,9 @@ class Node:
 
 class PlainUCT:
     def __init__(self, model: Model, config: UCTConfig, seed: int = 0):
+        if config.merge_aliases:
+            raise ConfigError("merge_aliases", "the plain-Python reference searches every root action; "
+                                               "it has no alias merging")
         if config.rollout_noise != "independent":
             raise ConfigError("rollout_noise", f"the plain-Python reference has only independent rollouts, "
                                                f"got {config.rollout_noise!r}")

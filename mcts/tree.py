@@ -297,6 +297,14 @@ class Tree:
         self.n = len(order)
         return True
 
+    def merge_root_aliases(self, rep: np.ndarray) -> None:
+        """Make each root action ``a`` lead to its representative's child ``rep[a]``
+        (``rep`` [A] int64, ``rep[a] <= a``): actions with the same next state become one
+        edge, so selection treats them as one action (a transposition at the root). The
+        aliases' own children stay in the arrays, unreachable, until the next re-rooting
+        drops them; every root action must already have a child."""
+        self.children[0] = self.children[0][rep]
+
     def root_stats(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(visits [A] int64, value_sum [A] float64, value_sq [A] float64) of the root's
         children."""

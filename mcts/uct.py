@@ -143,6 +143,7 @@ class UCTPlanner:
         self.budget = config.budget.split(config.root_workers, worker)
         self.tree = Tree(model.num_actions, model.key_size, config.node_cap)
         self.search_seconds = 0.0
+        self.root_rep: np.ndarray | None = None   # [A] this search's alias representatives (merge_aliases)
 
     def decide(self, root, t: int) -> Decision:
         stats = self.search(root, t)
@@ -172,10 +173,16 @@ class UCTPlanner:
         else:
             tree.reset(root_state, key)
 
-        if cfg.skip_rule and self._all_actions_equivalent(root_state):
-            self.search_seconds += time.perf_counter() - t0
-            A = model.num_actions
-            return RootStats(np.zeros(A, np.int64), np.zeros(A), np.zeros(A), self.frames - frames0, 0, True)
+        self.root_rep = None
+        if cfg.skip_rule or cfg.merge_aliases:
+            rep = self._root_representatives(root_state)
+            if cfg.skip_rule and rep is not None and not rep.any():
+                self.search_seconds += time.perf_counter() - t0
+                A = model.num_actions
+                return RootStats(np.zeros(A, np.int64), np.zeros(A), np.zeros(A), self.frames - frames0, 0, True)
+            if cfg.merge_aliases and rep is not None:
+                tree.merge_root_aliases(rep)
+                self.root_rep = rep
 
         self._prepare_root()
         common = (CommonRollouts(self.seed, t, self.worker, model.num_actions, cfg.max_depth)
@@ -188,6 +195,9 @@ class UCTPlanner:
             room = budget.sims - sims if budget.sims is not None else None
             sims += self._simulate(rng, common, room)
         visits, value_sum, value_sq = tree.root_stats()
+        if self.root_rep is not None:   # an alias reads as never tried: its visits are its representative's
+            alias = self.root_rep != np.arange(model.num_actions)
+            visits[alias], value_sum[alias], value_sq[alias] = 0, 0.0, 0.0
         self.search_seconds += time.perf_counter() - t0
         return RootStats(visits, value_sum, value_sq, self.frames - frames0, sims, False)
 
@@ -266,9 +276,16 @@ class UCTPlanner:
                 break
         return G
 
-    def _all_actions_equivalent(self, root_state) -> bool:
-        """The skip rule: expand every root action (these children seed the search, so
-        the frames are not wasted) and compare the next states' keys."""
+    def _root_representatives(self, root_state) -> np.ndarray | None:
+        """Expand every root action (these children seed the search, so the frames are not
+        wasted) and group the actions by next state: [A] int64, the lowest action of each
+        one's group (all zeros: every action is the same). None when the tree had no room
+        for every root child.
+
+        Without alias merging the actions are grouped by the state key (the RAM, as
+        atari_uct's skip rule does); with it, by the exact state
+        (:meth:`mcts.model.Model.state_identity`), for the skip rule too: on Pong an equal
+        RAM after one step can still hide a different future (the paddle's motion)."""
         model, tree = self.model, self.tree
         for a in range(model.num_actions):
             if tree.children[0, a] < 0 and not tree.full:
@@ -277,10 +294,12 @@ class UCTPlanner:
                 tree.add(0, a, r, done, model.clone_state(), model.state_key())
         ch = tree.children[0]
         if (ch < 0).any():
-            return False
-        return bool((tree.key[ch] == tree.key[ch[0]]).all()
-                    and (tree.reward[ch] == tree.reward[ch[0]]).all()
-                    and (tree.terminal[ch] == tree.terminal[ch[0]]).all())
+            return None
+        exact = self.config.merge_aliases
+        first: dict = {}
+        return np.array([first.setdefault((model.state_identity(tree.states[c]) if exact else tree.key[c].tobytes(),
+                                           float(tree.reward[c]), bool(tree.terminal[c])), a)
+                         for a, c in enumerate(ch.tolist())], np.int64)
 
     def bytes_per_node(self) -> int:
         """Tree arrays plus one snapshot: what each kept node costs."""

@@ -5,6 +5,7 @@ one run, or a score at a stated emulator-frame budget.
     python scripts/bench_planner.py equal-time --games pong breakout --seconds 0.2 --steps 300
     python scripts/bench_planner.py scaling --game pong --workers 1 2
     python scripts/bench_planner.py scores --frames-per-decision 1000 --depth 25 --out runs/scores
+    python scripts/bench_planner.py aliases --games pong breakout --decisions 300
 
 `scores` plays one episode per game with `distill plan`, capped at 18,000 emulator
 frames (the Bandres et al. 2018 protocol's cap), at a fixed emulator-frame budget per
@@ -45,6 +46,12 @@ def main() -> None:
     c.add_argument("--max-episode-frames", type=int, default=18_000)
     c.add_argument("--life-loss-penalty", type=float, default=0.0)
     c.add_argument("--out", default="runs/bench-scores")
+    al = sub.add_parser("aliases")
+    al.add_argument("--games", nargs="+", default=["pong", "breakout"])
+    al.add_argument("--decisions", type=int, default=300)
+    al.add_argument("--frames-per-decision", type=int, default=2000)
+    al.add_argument("--depth", type=int, default=40)
+    al.add_argument("--life-loss-penalty", type=float, default=0.0)
     args = p.parse_args()
 
     if args.what == "efficiency":
@@ -54,6 +61,10 @@ def main() -> None:
     elif args.what == "equal-time":
         for g in args.games:
             print(json.dumps(asdict(bench.equal_time_scores(g, args.seconds, args.steps))))
+    elif args.what == "aliases":
+        for g in args.games:
+            print(json.dumps(asdict(bench.root_aliases(g, args.decisions, args.frames_per_decision, args.depth,
+                                                       args.life_loss_penalty))))
     elif args.what == "scaling":
         print(json.dumps(asdict(bench.root_parallel_scaling(args.game, args.workers, sims=args.sims))))
     else:

@@ -90,7 +90,8 @@ def run_labels(args: argparse.Namespace) -> int:
         q = label_quality(cfg, states, action_set, workers=args.workers, on_result=lambda i, r: bar.update())
     rundir.write_result(out, {"game": game, "states": len(states), "action_set": action_set, **vars_of(q)})
     print(f"{game}: {len(states)} states, labeller {_budget(cfg.uct.budget)}, depth {cfg.uct.max_depth}, "
-          f"{cfg.uct.rollout_noise} rollout noise" + ("" if guidance is None else f", guided: {guidance}"))
+          f"{cfg.uct.rollout_noise} rollout noise" + (", aliases merged" if cfg.uct.merge_aliases else "")
+          + ("" if guidance is None else f", guided: {guidance}"))
     for name, c in (("two independent labellers", q.independent),
                     (f"labeller vs {cfg.budget_factor}x its budget", q.larger)):
         print(f"  {name}: joystick {c.joystick.value:.3f} (chance {c.joystick.chance:.3f}), exact action "

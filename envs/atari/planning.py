@@ -62,6 +62,11 @@ class AtariPlanningModel:
         self.ale.restoreState(state)
         self._frame_number = self.ale.getFrameNumber()
 
+    @staticmethod
+    def state_identity(state) -> bytes:
+        """The serialised emulator state (CPU, TIA and RAM): equal bytes, equal futures."""
+        return bytes(state.serialize())
+
     def root_state(self, snap: AtariSnapshot):
         """The emulator state of a real environment's snapshot (the search's root). A
         snapshot of another game is refused (ALE would fail without saying why)."""
@@ -153,6 +158,11 @@ class ScreenPlanningModel(AtariPlanningModel):
 
     def root_state(self, snap: AtariSnapshot):
         return super().root_state(snap), snap.stack
+
+    @staticmethod
+    def state_identity(state) -> bytes:
+        """The serialised emulator state and the frame stack the network would read."""
+        return bytes(state[0].serialize()) + state[1].tobytes()
 
     def observation(self):
         """The current state's frame stack [frame_stack, size, size] uint8 (a view)."""

@@ -80,3 +80,34 @@ def test_planner_decisions_are_those_of_the_python_frame_loop(budget):
         np.testing.assert_array_equal(d1.visits, d2.visits)
         np.testing.assert_array_equal(d1.q, d2.q)
         env.step(d1.action)
+
+
+def test_equal_exact_states_have_equal_futures_where_an_equal_ram_may_not():
+    """Alias merging compares ``state_identity`` (the serialised emulator), not the RAM: on
+    Pong, one step of different actions can leave the same RAM and different futures."""
+    model = AtariPlanningModel("pong")
+    A, rng = model.num_actions, np.random.default_rng(0)
+    ram_only = 0
+    for _ in range(400):
+        root = model.clone_state()
+        outs = []
+        for a in range(A):
+            model.restore_state(root)
+            model.step(a)
+            ram, identity = model.state_key().tobytes(), model.state_identity(model.clone_state())
+            future = []
+            for _ in range(8):
+                model.step(0)
+                future.append(model.state_key().tobytes())
+            outs.append((ram, identity, future))
+        for a in range(A):
+            for b in range(a):
+                if outs[a][1] == outs[b][1]:
+                    assert outs[a][2] == outs[b][2]
+                elif outs[a][0] == outs[b][0] and outs[a][2] != outs[b][2]:
+                    ram_only += 1
+        if ram_only:
+            break
+        model.restore_state(root)
+        model.step(int(rng.integers(A)))
+    assert ram_only > 0

@@ -150,3 +150,15 @@ def test_the_guided_frame_budget_replaces_the_planners():
     assert 40 <= guided.frames < 40 + 8    # at most one rollout past the budget
     with pytest.raises(ConfigError, match="guidance.frames"):
         G(frames=0)
+
+
+def test_merged_aliases_give_their_prior_to_their_representative():
+    from envs.synthetic import bandit
+
+    model = bandit([0.0, 1.0, 0.5, 1.0])   # arms 1 and 3 are aliases
+    prior = np.log(np.array([[0.1, 0.2, 0.3, 0.4], [0.25, 0.25, 0.25, 0.25]]))
+    planner = GuidedUCT(model, UCTConfig(budget=Budget(sims=20), max_depth=2, merge_aliases=True),
+                        GuidanceConfig(selection="puct", value_mix=1.0), TableGuide(prior), seed=0)
+    stats = planner.search(0, 0)
+    np.testing.assert_allclose(planner.tree.prior[0], [0.1, 0.6, 0.3, 0.0])
+    assert stats.visits[3] == 0 and stats.visits.sum() == 20

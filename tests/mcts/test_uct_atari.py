@@ -97,3 +97,23 @@ def test_planner_beats_random_play_on_pong():
                                       seed=0, max_steps=200))
     assert result.steps == 200 and result.truncated
     assert result.score >= np.mean(random_scores) + 2, (result.score, random_scores)
+
+
+@pytest.mark.parametrize("root_workers", [1, 2])
+def test_breakouts_fire_is_merged_into_noop_while_the_ball_is_in_play(root_workers):
+    """Breakout's minimal actions are NOOP FIRE RIGHT LEFT; once the ball is launched FIRE
+    does what NOOP does, so a merging planner never spends a visit on it (nor do the
+    root-parallel workers), and an unmerged one does."""
+    def visits(merge):
+        env = AtariEnv("breakout")
+        env.reset(seed=0)
+        env.step(1)          # launch the ball
+        for _ in range(5):
+            env.step(0)
+        config = UCTConfig(budget=Budget(sims=24), max_depth=10, merge_aliases=merge, root_workers=root_workers)
+        with make_planner(planning_model_factory("breakout", env.config, config, 0), config, 0) as planner:
+            return [planner.decide(env.snapshot(), 0).visits]
+    merged, = visits(True)
+    assert merged[1] == 0 and merged[0] > 0 and merged.sum() >= 24
+    unmerged, = visits(False)
+    assert unmerged[1] > 0

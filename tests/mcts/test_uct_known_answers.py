@@ -74,3 +74,46 @@ def test_frame_budget_is_respected_and_terminates_on_exhausted_trees():
     planner = UCTPlanner(model, UCTConfig(budget=Budget(frames=1000), max_depth=3))
     d = planner.decide(model.clone_state(), 0)   # every path ends after 1 step: the tree is exhausted
     assert d.action == 1 and d.frames <= 1000
+
+
+def merged(model, sims, depth, seed=0, merge=True, c=1.0):
+    return UCTPlanner(model, UCTConfig(budget=Budget(sims=sims), max_depth=depth, exploration=c,
+                                       merge_aliases=merge), seed=seed)
+
+
+def test_merged_aliases_are_labelled_as_their_lowest_action():
+    means = [0.0, 1.0, 0.5, 1.0]   # arms 1 and 3: the same reward and the same next state
+    for seed in range(8):
+        d = merged(bandit(means), sims=40, depth=3, seed=seed).decide(0, 0)
+        assert d.action == 1 and d.visits[3] == 0 and np.isnan(d.q[3]) and d.visits.sum() == 40
+        np.testing.assert_allclose(d.q[:3], means[:3])
+    unmerged = [merged(bandit(means), sims=40, depth=3, seed=seed, merge=False).decide(0, 0) for seed in range(8)]
+    assert {d.action for d in unmerged} == {1, 3}   # without merging, the tie goes either way
+    assert all(d.visits[3] > 0 for d in unmerged)
+
+
+def test_merging_aliases_finds_a_secret_with_fewer_simulations():
+    """On a chain every wrong action leads to the same off-path state, so the root's five
+    wrong actions are one: the merged search spends its budget on two root actions."""
+    secret = [2, 0, 5]
+    found = {merge: sum(merged(chain(secret, 6), sims=80, depth=3, seed=seed, merge=merge).decide(0, 0).action
+                        == secret[0] for seed in range(5)) for merge in (False, True)}
+    assert found[True] == 5 and found[False] <= 3
+    d = merged(chain(secret, 6), sims=80, depth=3).decide(0, 0)
+    assert (d.visits[[0, 2]] > 0).all() and (d.visits[[1, 3, 4, 5]] == 0).all()
+
+
+def test_a_merged_search_keeps_the_right_subtree_and_plays_the_whole_sequence():
+    secret = [2, 0, 5]
+    model = chain(secret, 6)
+    planner = merged(model, sims=80, depth=3)
+    state, actions = model.start, []
+    for t in range(len(secret)):
+        a = planner.decide(state, t).action
+        model.restore_state(state)
+        model.step(a)
+        state = model.clone_state()
+        actions.append(a)
+        if t < len(secret) - 1:
+            assert planner.tree.n > 1 and planner.tree.key[0].tobytes() == model.state_key().tobytes()
+    assert actions == secret
