@@ -71,10 +71,11 @@ class UCTConfig:
     merge_aliases: root actions with the same next state (the exact emulator state,
                   reward and terminal flag, :meth:`mcts.model.Model.state_identity`; e.g.
                   Pong's NOOP and LEFT with the paddle against the wall) are one action:
-                  every root action is expanded once (as the skip rule does), each
-                  alias's edge leads to the child of its group's lowest action,
-                  the representative, so no budget is spent telling them apart, and the
-                  label reads an alias as never tried (visits 0, Q NaN), so equivalent
+                  every root action is expanded once (as the skip rule does), a group's
+                  actions all lead to one child (its most visited, so a subtree kept
+                  under an alias is not lost), so no budget is spent telling them apart,
+                  and the label gives the group to its lowest action, the representative,
+                  and reads the others as never tried (visits 0, Q NaN), so equivalent
                   moves always get the same label. The skip rule then compares exact
                   states too (the RAM can be equal where the futures are not).
     node_cap:     most nodes kept; each holds an emulator snapshot (~8 KB on Atari).

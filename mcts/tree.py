@@ -298,12 +298,18 @@ class Tree:
         return True
 
     def merge_root_aliases(self, rep: np.ndarray) -> None:
-        """Make each root action ``a`` lead to its representative's child ``rep[a]``
-        (``rep`` [A] int64, ``rep[a] <= a``): actions with the same next state become one
-        edge, so selection treats them as one action (a transposition at the root). The
-        aliases' own children stay in the arrays, unreachable, until the next re-rooting
-        drops them; every root action must already have a child."""
-        self.children[0] = self.children[0][rep]
+        """Make every root action of a group (``rep`` [A] int64: each action's group, named
+        by its lowest action) lead to one child, the group's most visited (a kept
+        subtree's, where the last search grew one; the lowest action's on a tie): actions
+        with the same next state become one edge, so selection treats them as one action
+        (a transposition at the root). The group's other children stay in the arrays,
+        unreachable, until the next re-rooting drops them; every root action must already
+        have a child."""
+        ch = self.children[0].copy()
+        visits = self.visits[ch]
+        for g in np.unique(rep):
+            members = np.flatnonzero(rep == g)
+            self.children[0, members] = ch[members[np.argmax(visits[members])]]
 
     def root_stats(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(visits [A] int64, value_sum [A] float64, value_sq [A] float64) of the root's

@@ -115,3 +115,17 @@ def test_reroot_keeps_the_subtree_statistics_and_compacts():
     assert (t.children[2] == NO_CHILD).all()
     assert not t.reroot(0)       # no child through action 0: the tree is dropped
     assert t.n == 0
+
+
+def test_merged_root_aliases_share_the_most_visited_child_and_reroot_keeps_it():
+    t = Tree(num_actions=3, key_size=1, node_cap=100)
+    t.reset("s0", np.zeros(1, np.uint8))
+    kids = [t.add(0, a, 0.0, False, f"s{a + 1}", np.full(1, a + 1, np.uint8)) for a in range(3)]
+    grandchild = t.add(kids[1], 0, 0.0, False, "s4", np.full(1, 4, np.uint8))
+    for leaf, n in ((kids[0], 2), (grandchild, 5), (kids[2], 1)):
+        for _ in range(n):
+            t.backup(leaf, 1.0, 1.0)
+    t.merge_root_aliases(np.array([0, 0, 2]))   # actions 0 and 1 are one; 1 has the larger subtree
+    assert list(t.children[0]) == [kids[1], kids[1], kids[2]]
+    assert list(t.root_stats()[0]) == [5, 5, 1]   # the planner reports an alias as never tried
+    assert t.reroot(0) and t.n == 2 and t.states == ["s2", "s4"] and t.visits[0] == 5
