@@ -54,8 +54,9 @@ def expert_config(args: argparse.Namespace) -> UCTConfig:
         budget = Budget(sims=args.sims)
     return UCTConfig(budget=budget, exploration=args.exploration, gamma=args.gamma, max_depth=args.depth,
                      final_action=args.final_action, reuse_tree=not args.no_tree_reuse,
-                     skip_rule=not args.no_skip_rule, merge_aliases=args.merge_aliases, node_cap=args.node_cap, root_workers=args.root_workers,
-                     life_loss_penalty=args.life_loss_penalty, rollout_noise=args.rollout_noise)
+                     skip_rule=not args.no_skip_rule, merge_aliases=args.merge_aliases, node_cap=args.node_cap,
+                     root_workers=args.root_workers, life_loss_penalty=args.life_loss_penalty,
+                     rollout_noise=args.rollout_noise)
 
 
 def _choice(options: tuple[str, ...]):
