@@ -553,6 +553,11 @@ def _policy_by_weight(dataset, checkpoint: Path) -> list[dict]:
         label.append(batch.action)
         greedy.append(np.asarray(policy.greedy(batch.obs)))
     weight, label, greedy = (np.concatenate(x) for x in (weight, label, greedy))
+    A = dataset.spec.num_actions
+    for name, actions in (("labels", label), ("the policy's greedy actions", greedy)):
+        share = np.bincount(actions, minlength=A) / len(actions)
+        print(f"{name} on {len(actions)} validation states, by action index: "
+              + ", ".join(f"{a}: {share[a]:.3f}" for a in range(A)))
     rows = []
     for lo, hi in WEIGHT_BINS:
         inside = (weight >= lo) & ((weight < hi) if hi < 1.0 else (weight <= hi))
