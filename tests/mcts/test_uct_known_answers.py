@@ -7,9 +7,28 @@ from mcts.config import Budget, UCTConfig
 from mcts.uct import UCTPlanner
 
 
+def planner_for(model, sims, depth, c=1.0, seed=0, **options):
+    return UCTPlanner(model, UCTConfig(budget=Budget(sims=sims), max_depth=depth, exploration=c, **options),
+                      seed=seed)
+
+
 def decide(model, sims, depth, c=1.0, seed=0):
-    planner = UCTPlanner(model, UCTConfig(budget=Budget(sims=sims), max_depth=depth, exploration=c), seed=seed)
-    return planner.decide(model.clone_state(), 0)
+    return planner_for(model, sims, depth, c, seed).decide(model.clone_state(), 0)
+
+
+def play_sequence(planner, model, steps, after_step=None):
+    """The real actions ``planner`` plays for ``steps`` decisions from the model's start;
+    ``after_step(t)`` runs after each real step."""
+    state, actions = model.start, []
+    for t in range(steps):
+        a = planner.decide(state, t).action
+        model.restore_state(state)
+        model.step(a)
+        state = model.clone_state()
+        actions.append(a)
+        if after_step is not None:
+            after_step(t)
+    return actions
 
 
 @pytest.mark.parametrize("seed", range(3))
@@ -29,15 +48,7 @@ def test_deep_chain_only_one_sequence_pays():
     assert 0.5 < d.q[secret[0]] <= 0.99 ** 5   # found: a mean approaching the discounted payoff
     assert np.nanmax(np.delete(d.q, secret[0])) == 0.0
     # and it plays the whole sequence
-    state, actions = model.start, []
-    planner = UCTPlanner(model, UCTConfig(budget=Budget(sims=3000), max_depth=6, exploration=1.0))
-    for t in range(len(secret)):
-        a = planner.decide(state, t).action
-        model.restore_state(state)
-        model.step(a)
-        state = model.clone_state()
-        actions.append(a)
-    assert actions == secret
+    assert play_sequence(planner_for(model, sims=3000, depth=6), model, len(secret)) == secret
 
 
 def test_deep_chain_not_found_with_too_little_budget():
@@ -76,18 +87,13 @@ def test_frame_budget_is_respected_and_terminates_on_exhausted_trees():
     assert d.action == 1 and d.frames <= 1000
 
 
-def merged(model, sims, depth, seed=0, merge=True, c=1.0):
-    return UCTPlanner(model, UCTConfig(budget=Budget(sims=sims), max_depth=depth, exploration=c,
-                                       merge_aliases=merge), seed=seed)
-
-
 def test_merged_aliases_are_labelled_as_their_lowest_action():
     means = [0.0, 1.0, 0.5, 1.0]   # arms 1 and 3: the same reward and the same next state
     for seed in range(8):
-        d = merged(bandit(means), sims=40, depth=3, seed=seed).decide(0, 0)
+        d = planner_for(bandit(means), sims=40, depth=3, seed=seed, merge_aliases=True).decide(0, 0)
         assert d.action == 1 and d.visits[3] == 0 and np.isnan(d.q[3]) and d.visits.sum() == 40
         np.testing.assert_allclose(d.q[:3], means[:3])
-    unmerged = [merged(bandit(means), sims=40, depth=3, seed=seed, merge=False).decide(0, 0) for seed in range(8)]
+    unmerged = [planner_for(bandit(means), sims=40, depth=3, seed=seed).decide(0, 0) for seed in range(8)]
     assert {d.action for d in unmerged} == {1, 3}   # without merging, the tie goes either way
     assert all(d.visits[3] > 0 for d in unmerged)
 
@@ -96,24 +102,19 @@ def test_merging_aliases_finds_a_secret_with_fewer_simulations():
     """On a chain every wrong action leads to the same off-path state, so the root's five
     wrong actions are one: the merged search spends its budget on two root actions."""
     secret = [2, 0, 5]
-    found = {merge: sum(merged(chain(secret, 6), sims=80, depth=3, seed=seed, merge=merge).decide(0, 0).action
-                        == secret[0] for seed in range(5)) for merge in (False, True)}
+    found = {merge: sum(planner_for(chain(secret, 6), sims=80, depth=3, seed=seed, merge_aliases=merge)
+                        .decide(0, 0).action == secret[0] for seed in range(5)) for merge in (False, True)}
     assert found[True] == 5 and found[False] <= 3
-    d = merged(chain(secret, 6), sims=80, depth=3).decide(0, 0)
+    d = planner_for(chain(secret, 6), sims=80, depth=3, merge_aliases=True).decide(0, 0)
     assert (d.visits[[0, 2]] > 0).all() and (d.visits[[1, 3, 4, 5]] == 0).all()
 
 
 def test_a_merged_search_keeps_the_right_subtree_and_plays_the_whole_sequence():
     secret = [2, 0, 5]
     model = chain(secret, 6)
-    planner = merged(model, sims=80, depth=3)
-    state, actions = model.start, []
-    for t in range(len(secret)):
-        a = planner.decide(state, t).action
-        model.restore_state(state)
-        model.step(a)
-        state = model.clone_state()
-        actions.append(a)
+    planner = planner_for(model, sims=80, depth=3, merge_aliases=True)
+
+    def kept_the_real_subtree(t):
         if t < len(secret) - 1:
             assert planner.tree.n > 1 and planner.tree.key[0].tobytes() == model.state_key().tobytes()
-    assert actions == secret
+    assert play_sequence(planner, model, len(secret), kept_the_real_subtree) == secret
