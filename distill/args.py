@@ -67,6 +67,23 @@ def given(args: argparse.Namespace, *dests: str) -> list[str]:
     return ["--" + d.replace("_", "-") for d in dests if d in typed]
 
 
+def action_names(text: str) -> tuple[str, ...]:
+    """``--actions noop,right,left``: ALE action names (envs.atari.actions)."""
+    from envs.atari.actions import parse_action_names
+
+    try:
+        return parse_action_names(text)
+    except DistillError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def add_actions(parser) -> None:
+    """``--actions``: the agent's action set, for the planner and the policy alike."""
+    parser.add_argument("--actions", type=action_names, default=None, metavar="NAMES",
+                        help="the agent's actions, as ALE names, e.g. noop,right,left (default: the "
+                             "game's minimal set)")
+
+
 def add_out(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", default=None, metavar="DIR",
                         help="output folder (default: runs/<command>-<name>-<timestamp>)")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 
+from common.errors import DistillError
 from distill.args import nonneg_int, positive_float, positive_int, probability
 from mcts.config import ROLLOUT_NOISE, ROLLOUT_POLICIES, SELECTIONS, Budget, GuidanceConfig, UCTConfig
 
@@ -46,6 +47,10 @@ def add_expert_arguments(parser: argparse.ArgumentParser, sims: int = DEFAULT_SI
 
 
 def expert_config(args: argparse.Namespace) -> UCTConfig:
+    if getattr(args, "actions", None) is not None and not (args.no_skip_rule or args.merge_aliases):
+        raise DistillError("--actions needs --merge-aliases or --no-skip-rule: the skip rule otherwise "
+                           "compares the RAM, which can be equal one step after moves whose futures differ "
+                           "(Pong without FIRE)")
     if args.frames_per_decision is not None:
         budget = Budget(frames=args.frames_per_decision)
     elif args.seconds_per_decision is not None:

@@ -35,10 +35,17 @@ from mcts.episode import Episode
 PREPROCESSING_FIELDS = ("frame_skip", "max_pool", "screen_size", "frame_stack", "full_action_space")
 
 
+ADDED_PREPROCESSING = {"actions": None}
+"""Preprocessing fields added since labels and checkpoints were first written, with the
+value they were made with: written only where they differ, so older ones still match."""
+
+
 def preprocessing_of(env: AtariConfig) -> dict:
     """The AtariConfig fields that shape observations and actions (not the episode
     protocol: no-ops, sticky actions and the frame cap differ between training and test)."""
-    return {name: getattr(env, name) for name in PREPROCESSING_FIELDS}
+    added = {name: getattr(env, name) for name, before in ADDED_PREPROCESSING.items()
+             if getattr(env, name) != before}
+    return {**{name: getattr(env, name) for name in PREPROCESSING_FIELDS}, **added}
 
 
 def label_spec(game: str, env: AtariConfig) -> LabelSpec:

@@ -150,7 +150,8 @@ def _completed_rounds(out: Path) -> list[dict]:
 ADDED_SETTINGS = {"train.augment_shift": 0, "algorithm.beta.name": "constant", "algorithm.beta.p": 1.0,
                   "algorithm.epsilon": 0.05, "algorithm.label_every": 1,
                   "reset.every": 0, "reset.epochs": 10, "algorithm.guidance_from": 1,
-                  "algorithm.early_guidance": None, "collect.uct.merge_aliases": False}
+                  "algorithm.early_guidance": None, "collect.uct.merge_aliases": False,
+                  "collect.env.actions": None}
 """Settings added since runs were first written, with the value a run whose config.json
 predates them was run with (so that such a run still resumes). One applies only where the
 run's configuration has it (``algorithm.beta`` is exit's; DAgger's has always been there)."""

@@ -47,9 +47,14 @@ def planning_model_factory(game: str, env_config: AtariConfig, uct: UCTConfig,
     """A picklable constructor of the planner's private emulator (for worker processes),
     matching the real environment's frame skip and action set, with the expert's
     life-loss penalty."""
-    config = PlanningConfig(frame_skip=env_config.frame_skip, full_action_space=env_config.full_action_space,
-                            life_loss_penalty=uct.life_loss_penalty)
-    return functools.partial(AtariPlanningModel, game, config, seed)
+    return functools.partial(AtariPlanningModel, game, planning_config(env_config, uct), seed)
+
+
+def planning_config(env_config: AtariConfig, uct: UCTConfig) -> PlanningConfig:
+    """The search's emulator settings: the real environment's frame skip and action set,
+    the expert's life-loss penalty."""
+    return PlanningConfig(frame_skip=env_config.frame_skip, full_action_space=env_config.full_action_space,
+                          actions=env_config.actions, life_loss_penalty=uct.life_loss_penalty)
 
 
 def uct_expert(game: str, env_config: AtariConfig, uct: UCTConfig, seed: int,
@@ -65,9 +70,7 @@ def uct_expert(game: str, env_config: AtariConfig, uct: UCTConfig, seed: int,
         return make_planner(planning_model_factory(game, env_config, uct, seed), uct, seed)
     from mcts.guided import GuidedUCT
 
-    planning = PlanningConfig(frame_skip=env_config.frame_skip, full_action_space=env_config.full_action_space,
-                              life_loss_penalty=uct.life_loss_penalty)
-    model = ScreenPlanningModel(game, planning, seed, screen_size=env_config.screen_size,
+    model = ScreenPlanningModel(game, planning_config(env_config, uct), seed, screen_size=env_config.screen_size,
                                 frame_stack=env_config.frame_stack, max_pool=env_config.max_pool)
     return _Closing(GuidedUCT(model, uct, guidance, guide, seed))
 

@@ -9,7 +9,7 @@ import os
 from dataclasses import dataclass
 
 from common.errors import DistillError
-from distill.args import add_out, add_seed, positive_int
+from distill.args import add_actions, add_out, add_seed, positive_int
 
 NAME = "bench"
 HELP = ("benchmark the planner (emulator efficiency, kernel cost, plain-Python reference, root-parallel "
@@ -46,6 +46,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the larger labeller's budget over the labeller's (default 16)")
     labels.add_argument("--workers", type=positive_int, default=1,
                         help="processes deciding the states (the figures do not depend on it; default 1)")
+    add_actions(labels)
     add_expert_arguments(labels)
     labels.add_argument("--checkpoint", default=None, metavar="PT",
                         help="a policy that guides the labellers (with the guidance flags; default: plain UCT)")
@@ -80,7 +81,7 @@ def run_labels(args: argparse.Namespace) -> int:
     require_exact_replay(game)
     if args.checkpoint is not None:
         _check_guide(args.checkpoint, game, guidance)
-    cfg = LabelQualityConfig(game, expert_config(args), AtariConfig(), args.states, args.stride,
+    cfg = LabelQualityConfig(game, expert_config(args), AtariConfig(actions=args.actions), args.states, args.stride,
                              args.budget_factor, args.seed, guidance, args.checkpoint)
     out = rundir.prepare_out(args.out, NAME, f"labels-{game}")
     rundir.write_config(out, NAME, cfg, args.seed)

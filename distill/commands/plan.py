@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from distill.args import add_out, add_seed, positive_int
+from distill.args import add_actions, add_out, add_seed, positive_int
 from distill.expert_args import add_expert_arguments, expert_config
 
 if TYPE_CHECKING:  # imported in run(): a refused command never loads the emulator
@@ -40,6 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="episode cap in emulator frames (default 108000)")
     parser.add_argument("--workers", type=positive_int, default=1,
                         help="episodes played in parallel, one process each (default 1)")
+    add_actions(parser)
     parser.add_argument("--video", action="store_true", help="write the first episode as an MP4")
     add_expert_arguments(parser)
     add_seed(parser)
@@ -65,7 +66,8 @@ def run(args: argparse.Namespace) -> int:
     uct = expert_config(args)
     episodes = args.episodes or 1
     config = PlanConfig(game, episodes, args.steps, args.workers, args.seed,
-                        AtariConfig(max_episode_frames=args.max_episode_frames), uct, args.video)
+                        AtariConfig(max_episode_frames=args.max_episode_frames, actions=args.actions), uct,
+                        args.video)
     out = rundir.prepare_out(args.out, "plan", game)
     rundir.write_config(out, NAME, config, args.seed)
     specs = [PlanEpisode(game, config.env, uct, seed=args.seed + e, max_steps=args.steps,

@@ -13,7 +13,7 @@ import argparse
 from dataclasses import dataclass
 
 from common.errors import DistillError
-from distill.args import add_out, add_seed, device_name, nonneg_int, positive_float, positive_int, probability
+from distill.args import add_actions, add_out, add_seed, device_name, nonneg_int, positive_float, positive_int, probability
 from distill.expert_args import (add_expert_arguments, add_guidance_arguments, expert_config, guidance_config,
                                 guidance_overrides)
 from imitation.algorithms import ALGORITHMS, DAgger, ExpertIteration, Plato
@@ -39,6 +39,7 @@ def add_collection_arguments(parser: argparse.ArgumentParser, eval_episodes: int
     g = parser.add_argument_group("collection")
     g.add_argument("--max-episode-frames", type=positive_int, default=108_000,
                    help="cap of collection and evaluation episodes in emulator frames (default 108000)")
+    add_actions(g)
     g.add_argument("--schedule", default=None, metavar="BETA",
                    help=f"the probability that the planner acts, per round: indicator, exponential[:P], linear "
                         f"or constant:P (dagger's default {DAgger().beta}; exit's {ExpertIteration().beta}, "
@@ -164,7 +165,7 @@ def distill_config(args: argparse.Namespace, algorithm, policy, game: str, *, ro
         raise DistillError("--reset-epochs needs --reset-every N (N > 0): no round would use it")
     reset = NetworkReset(every=args.reset_every,
                          **({} if args.reset_epochs is None else {"epochs": args.reset_epochs}))
-    env = AtariConfig(noop_max=COLLECT_NOOP_MAX, max_episode_frames=args.max_episode_frames)
+    env = AtariConfig(noop_max=COLLECT_NOOP_MAX, max_episode_frames=args.max_episode_frames, actions=args.actions)
     return DistillConfig(
         algorithm=algorithm, game=game, rounds=rounds, episodes_per_round=episodes_per_round, seed=seed,
         collect=CollectConfig(game, env, expert_config(args), labels_per_episode),

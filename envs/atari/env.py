@@ -36,6 +36,7 @@ import numpy as np
 from ale_py import roms
 
 from common.errors import DistillError
+from envs.atari.actions import agent_action_set
 from envs.atari.names import canonical_game
 from envs.atari.resize import AreaResize
 
@@ -51,11 +52,14 @@ class AtariConfig:
     screen_size: int = 84
     frame_stack: int = 4
     full_action_space: bool = False
+    actions: tuple[str, ...] | None = None     # ALE action names, e.g. ("NOOP", "RIGHT", "LEFT")
     noop_max: int = 0
     sticky_prob: float = 0.0
     max_episode_frames: int = 108_000
 
     def __post_init__(self):
+        if self.actions is not None:   # a JSON list (a checkpoint's preprocessing) becomes a tuple
+            object.__setattr__(self, "actions", tuple(self.actions))
         for name in ("frame_skip", "screen_size", "frame_stack", "max_episode_frames"):
             if getattr(self, name) <= 0:
                 raise DistillError(f"{name} must be positive, got {getattr(self, name)}")
@@ -123,7 +127,7 @@ class AtariEnv(gym.Env):
     """An ALE game as a gymnasium environment with :meth:`snapshot` / :meth:`restore`.
 
     Observations: ``[frame_stack, screen_size, screen_size]`` uint8. Actions: indices
-    into ``self.action_set`` (the minimal set unless ``full_action_space``).
+    into ``self.action_set`` (the minimal set unless ``full_action_space`` or ``actions``).
     ``info`` has ``lives``, ``episode_frame_number`` and ``episode_return`` (raw).
     """
 
@@ -136,8 +140,7 @@ class AtariEnv(gym.Env):
         self.render_mode = render_mode
         self._seed = int(seed)
         self.ale = new_ale(self.game, self._seed)
-        actions = self.ale.getLegalActionSet() if config.full_action_space else self.ale.getMinimalActionSet()
-        self.action_set = [int(a.value) for a in actions]   # ALE action ids, indexed by agent action
+        self.action_set = agent_action_set(self.ale, config.full_action_space, config.actions)   # ALE ids
         size = config.screen_size
         self.observation_space = gym.spaces.Box(0, 255, (config.frame_stack, size, size), dtype=np.uint8)
         self.action_space = gym.spaces.Discrete(len(self.action_set))

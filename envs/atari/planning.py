@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from common.errors import DistillError
+from envs.atari.actions import agent_action_set
 from envs.atari.env import AtariSnapshot, new_ale
 from envs.atari.names import canonical_game
 
@@ -32,6 +33,7 @@ class PlanningConfig:
     clip_rewards: bool = True
     life_loss_penalty: float = 0.0   # added to the (clipped) reward of a step that loses a life
     full_action_space: bool = False
+    actions: tuple[str, ...] | None = None     # ALE action names (envs.atari.actions)
 
 
 class AtariPlanningModel:
@@ -44,8 +46,7 @@ class AtariPlanningModel:
         self.game = canonical_game(game)
         self.config = config
         self.ale = new_ale(self.game, seed, frame_skip=config.frame_skip)
-        actions = self.ale.getLegalActionSet() if config.full_action_space else self.ale.getMinimalActionSet()
-        self.action_set = [int(a.value) for a in actions]
+        self.action_set = agent_action_set(self.ale, config.full_action_space, config.actions)
         self.num_actions = len(self.action_set)
         self.key_size = self.ale.getRAMSize()
         self.state_nbytes = len(self.clone_state().serialize())
@@ -132,8 +133,7 @@ class ScreenPlanningModel(AtariPlanningModel):
         self.seed = seed
         self.screen = (screen_size, frame_stack, max_pool)
         self.ale = new_ale(self.game, seed, frame_skip=1)
-        actions = self.ale.getLegalActionSet() if config.full_action_space else self.ale.getMinimalActionSet()
-        self.action_set = [int(a.value) for a in actions]
+        self.action_set = agent_action_set(self.ale, config.full_action_space, config.actions)
         self.num_actions = len(self.action_set)
         self.key_size = self.ale.getRAMSize()
         self._resize = AreaResize(SCREEN_SHAPE, (screen_size, screen_size))
