@@ -121,7 +121,11 @@ def sample_states(config: LabelQualityConfig, on_state: Callable[[], None] | Non
     from mcts.episode import Episode, expert_acts
     from mcts.play import uct_expert
 
-    sampler = replace(config.uct, rollout_noise="independent", merge_aliases=False)
+    # The sampler never merges, so that variants are probed on the same states. Its skip
+    # rule compares the RAM, which a named action set can fool (Pong without FIRE: equal
+    # RAM after different moves), so with one it does not skip.
+    sampler = replace(config.uct, rollout_noise="independent", merge_aliases=False,
+                      skip_rule=config.uct.skip_rule and config.env.actions is None)
     env = AtariEnv(config.game, config.env, seed=config.seed)
     obs, _ = env.reset(seed=config.seed)
     states: list = []

@@ -23,6 +23,9 @@ def test_help_lists_every_command():
     (["env-check", "--game", "pong", "--steps", "-1"], "must be a positive integer"),
     (["env-check", "--game", "pong", "--steps", "x"], "expected a positive integer"),
     (["env-check", "--game", "pong", "--out", "/proc/forbidden"], "not writable"),
+    (["plan", "--game", "pong", "--actions", "noop,jump"], "unknown action name(s) JUMP"),
+    (["plan", "--game", "pong", "--actions", "noop,right,left", "--steps", "1"],
+     "--actions needs --merge-aliases or --no-skip-rule"),
 ])
 def test_bad_input_is_one_line_and_exit_2(argv, message):
     proc = run_cli(*argv)

@@ -78,3 +78,17 @@ def test_budgets_scale_and_seconds_are_refused():
         LabelQualityConfig("pong", UCTConfig(budget=Budget(seconds=1.0)))
     with pytest.raises(ConfigError, match="budget_factor must be >= 1"):
         LabelQualityConfig("pong", UCTConfig(), budget_factor=0)
+
+
+def test_the_sampler_finds_its_states_with_a_named_action_set():
+    """Without FIRE, Pong's RAM is equal one step after different moves, so a RAM skip rule
+    would skip nearly every decision of the sampling game (3 of 40 states in a whole
+    game): with a named action set the sampler does not skip."""
+    from envs.atari import AtariConfig
+    from imitation.label_quality import sample_states
+
+    config = LabelQualityConfig("pong", UCTConfig(budget=Budget(sims=4), max_depth=5, merge_aliases=True),
+                                AtariConfig(actions=("NOOP", "RIGHT", "LEFT"), max_episode_frames=2000),
+                                states=20, stride=10)
+    states, action_set = sample_states(config)
+    assert len(states) == 20 and action_set == (0, 3, 4)
