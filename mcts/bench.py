@@ -283,3 +283,71 @@ def root_aliases(game: str, decisions: int, frames: int, depth: int, life_loss_p
     shares = np.array(shares)
     return RootAliases(game, [int(a) for a in env.action_set], len(shares), float(np.mean(shares > 0)),
                        float(np.mean(shares)), [(list(g), n) for g, n in groups.most_common(5)], frames, depth)
+
+
+@dataclass
+class ActionTwins:
+    """How often two actions of the minimal set change the game differently, at states
+    along a random-play game (what ``--actions`` can rely on, and what it cannot).
+
+    action_set:  [A] ALE action ints; names: [A] their names.
+    differ:      [A][A] the fraction of probed states where the two actions' futures
+                 (screens, rewards, lives, game over; each action once, then one shared
+                 random continuation of ``steps`` steps) differ.
+    ram_alike:   [A][A] the fraction where the futures differ though the RAM one step
+                 after each action is equal (a RAM skip rule would call them the same).
+    """
+
+    game: str
+    action_set: list[int]
+    names: list[str]
+    states: int
+    steps: int
+    differ: list[list[float]]
+    ram_alike: list[list[float]]
+
+
+def action_twins(game: str, states: int = 64, steps: int = 32, stride: int = 20, seed: int = 0) -> ActionTwins:
+    """Probe ``states`` states ``stride`` random steps apart (frame skip 4, no screens kept)."""
+    import hashlib
+
+    import ale_py
+
+    from envs.atari.env import new_ale
+
+    ale = new_ale(game, seed, frame_skip=4)
+    actions = [int(a.value) for a in ale.getMinimalActionSet()]
+    A = len(actions)
+    rng = np.random.default_rng(seed)
+    differ, ram_alike = np.zeros((A, A)), np.zeros((A, A))
+    probed = 0
+    while probed < states:
+        for _ in range(stride):
+            if ale.game_over():
+                ale.reset_game()
+            ale.act(actions[rng.integers(A)])
+        if ale.game_over():
+            continue
+        state = ale.cloneState(include_rng=False)
+        continuation = [actions[i] for i in rng.integers(A, size=steps)]
+        futures, rams = [], []
+        for a in actions:
+            ale.restoreState(state)
+            digest = hashlib.blake2b(digest_size=16)
+            for i, b in enumerate([a, *continuation]):
+                reward = ale.act(b)
+                if i == 0:
+                    rams.append(ale.getRAM().tobytes())
+                digest.update(np.array([reward, ale.lives(), ale.game_over()], np.int64).tobytes())
+                digest.update(ale.getScreen().tobytes())
+            futures.append(digest.digest())
+        ale.restoreState(state)
+        d = np.array([[futures[i] != futures[j] for j in range(A)] for i in range(A)])
+        same_ram = np.array([[rams[i] == rams[j] for j in range(A)] for i in range(A)])
+        differ += d
+        ram_alike += d & same_ram
+        probed += 1
+    names = [ale_py.Action(a).name for a in actions]
+    return ActionTwins(game, actions, names, states, steps, (differ / states).round(3).tolist(),
+                       (ram_alike / states).round(3).tolist())
+

@@ -6,6 +6,7 @@ one run, or a score at a stated emulator-frame budget.
     python scripts/bench_planner.py scaling --game pong --workers 1 2
     python scripts/bench_planner.py scores --frames-per-decision 1000 --depth 25 --out runs/scores
     python scripts/bench_planner.py aliases --games pong breakout --decisions 300
+    python scripts/bench_planner.py twins --games pong breakout
 
 `scores` plays one episode per game with `distill plan`, capped at 18,000 emulator
 frames (the Bandres et al. 2018 protocol's cap), at a fixed emulator-frame budget per
@@ -52,6 +53,10 @@ def main() -> None:
     al.add_argument("--frames-per-decision", type=int, default=2000)
     al.add_argument("--depth", type=int, default=40)
     al.add_argument("--life-loss-penalty", type=float, default=0.0)
+    tw = sub.add_parser("twins")
+    tw.add_argument("--games", nargs="+", default=["pong", "breakout"])
+    tw.add_argument("--states", type=int, default=64)
+    tw.add_argument("--steps", type=int, default=32)
     args = p.parse_args()
 
     if args.what == "efficiency":
@@ -65,6 +70,9 @@ def main() -> None:
         for g in args.games:
             print(json.dumps(asdict(bench.root_aliases(g, args.decisions, args.frames_per_decision, args.depth,
                                                        args.life_loss_penalty))))
+    elif args.what == "twins":
+        for g in args.games:
+            print(json.dumps(asdict(bench.action_twins(g, args.states, args.steps))))
     elif args.what == "scaling":
         print(json.dumps(asdict(bench.root_parallel_scaling(args.game, args.workers, sims=args.sims))))
     else:
