@@ -13,7 +13,8 @@ import argparse
 from dataclasses import dataclass
 
 from common.errors import DistillError
-from distill.args import add_actions, add_out, add_seed, device_name, nonneg_int, positive_float, positive_int, probability
+from distill.args import (add_actions, add_out, add_seed, device_name, nonneg_int, positive_float, positive_int,
+                          probability)
 from distill.expert_args import (add_expert_arguments, add_guidance_arguments, expert_config, guidance_config,
                                 guidance_overrides)
 from imitation.algorithms import ALGORITHMS, DAgger, ExpertIteration, Plato
