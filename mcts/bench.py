@@ -313,8 +313,6 @@ def action_twins(game: str, states: int = 64, steps: int = 32, stride: int = 20,
 
     import ale_py
 
-    from envs.atari.env import new_ale
-
     ale = new_ale(game, seed, frame_skip=4)
     actions = [int(a.value) for a in ale.getMinimalActionSet()]
     A = len(actions)

@@ -60,6 +60,8 @@ class AtariConfig:
     def __post_init__(self):
         if self.actions is not None:   # a JSON list (a checkpoint's preprocessing) becomes a tuple
             object.__setattr__(self, "actions", tuple(self.actions))
+            if self.full_action_space:
+                raise DistillError("give full_action_space or named actions, not both")
         for name in ("frame_skip", "screen_size", "frame_stack", "max_episode_frames"):
             if getattr(self, name) <= 0:
                 raise DistillError(f"{name} must be positive, got {getattr(self, name)}")

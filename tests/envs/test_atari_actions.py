@@ -61,3 +61,8 @@ def test_bad_action_names_are_one_line_errors(text, message):
 
 def test_names_are_case_blind():
     assert parse_action_names(" noop, Right ,LEFT") == NAMES
+
+
+def test_named_actions_and_the_full_set_are_refused_together():
+    with pytest.raises(DistillError, match="not both"):
+        AtariConfig(full_action_space=True, actions=NAMES)
