@@ -3,8 +3,9 @@ the full set of 18, or a subset named by the user.
 
 A named subset is a design choice the user states, not a discovery. On Pong the fire
 button only serves the ball early (it changes the screen at 1% of random-play states:
-``scripts/bench_planner.py twins``, README), so ``NOOP,RIGHT,LEFT`` plays the same game with half the branching:
-a search spends no budget on the FIRE twins, and its labels do not split between them.
+``scripts/bench_planner.py twins``, README), so ``NOOP,RIGHT,LEFT`` plays the same game
+with half the branching: a search spends no budget on the FIRE twins, and its labels do
+not split between them.
 """
 from __future__ import annotations
 
