@@ -134,6 +134,8 @@ COLUMNS: tuple[Column, ...] = (
            "root return; NaN in chunks written before it)", batch=True, fill=float("nan")),
     Column("weight",     "float32", (),       "decision", "significance of the planner's preference in [0, 1] "
            "(mcts.targets; 1 in chunks written before it)", batch=True, fill=1.0),
+    Column("prior",      "float32", ("A",),   "decision", "the guided search's root prior (NaN without one: UCT, "
+           "UCB1, and chunks written before it)", batch=True, fill=float("nan")),
     Column("game",       "str",     (),       "spec",     "the game's name"),
     Column("seed",       "int64",   (),       "episode",  "the run's seed"),
     Column("action_set", "int64",   ("A",),   "spec",     "the ALE action ints the indices refer to"),

@@ -9,8 +9,11 @@ Monte-Carlo Tree Search Planning", train the DQN-2013 network two ways:
   tied at the highest Q (one-hot when the best is unique). Where nothing is rewarded
   within the search depth every Q is equal and the label carries no preference; a
   one-hot on the random pick would teach noise. Optionally (``target="visits"``) the
-  target is the root visit distribution N(s, a) / sum_b N(s, b). pi_theta is the
-  softmax of the logits.
+  target is the root visit distribution N(s, a) / sum_b N(s, b), or
+  (``target="completed-q"``) Gumbel MuZero's improved policy
+  softmax(log prior + sigma(completed Q)) from the label's root prior, Q-values and
+  visits (:func:`mcts.targets.completed_q_policy`; Danihelka et al. 2022). pi_theta is
+  the softmax of the logits.
 * **UCTtoRegression** (``head="regression"``): one output per action regressing the root
   Q-values with a squared error, masked where the planner never tried an action (NaN).
   It acts greedily on its Q-values; where a distribution is needed (PLATO's pi_theta)
@@ -45,9 +48,11 @@ from torch import nn
 
 from imitation.dataset import LabelBatch
 from imitation.networks import AtariConvNet, NetworkConfig
+from mcts.targets import completed_q_policy
 
 Head = Literal["classification", "regression"]
-Target = Literal["action", "visits"]
+Target = Literal["action", "visits", "completed-q"]
+TARGETS: tuple[str, ...] = ("action", "visits", "completed-q")
 QWeights = Literal["uniform", "visits"]
 LabelWeights = Literal["uniform", "search"]
 
@@ -55,7 +60,8 @@ LabelWeights = Literal["uniform", "search"]
 @dataclass(frozen=True)
 class PolicyConfig:
     """head:    ``classification`` (UCTtoClassification) or ``regression`` (UCTtoRegression).
-    target:  classification target, the planner's ``action`` or its root ``visits``.
+    target:  classification target: the planner's ``action``, its root ``visits``, or
+             ``completed-q``, the prior improved by the searched Q (see the module).
     tau:     regression only: pi_theta = softmax(Q / (tau * spread of Q)).
     q_weights: regression only: each Q target's weight in the squared error, ``uniform``
              or its root visit count (``visits``, the precision-weighted fit).
@@ -76,7 +82,7 @@ class PolicyConfig:
     def __post_init__(self):
         if self.head not in ("classification", "regression"):
             raise ValueError(f"unknown head {self.head!r}")
-        if self.target not in ("action", "visits"):
+        if self.target not in TARGETS:
             raise ValueError(f"unknown target {self.target!r}")
         if self.head == "regression" and self.target != "action":
             raise ValueError("the regression head regresses Q-values; target applies to classification")
@@ -215,6 +221,9 @@ class DistilledPolicy(nn.Module):
         if self.config.target == "action":
             best = torch.as_tensor(best_actions(batch.q, batch.action), device=self.device)
             return best / best.sum(dim=-1, keepdim=True)
+        if self.config.target == "completed-q":
+            target = completed_q_policy(batch.q, batch.visits, batch.prior)
+            return torch.as_tensor(target, dtype=torch.float32, device=self.device)
         action = torch.as_tensor(batch.action, dtype=torch.long, device=self.device)
         visits = torch.as_tensor(batch.visits, dtype=torch.float32, device=self.device)
         total = visits.sum(dim=-1, keepdim=True)

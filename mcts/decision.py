@@ -27,6 +27,8 @@ class Decision:
              the decision must not be recorded as a label.
     value:   the expert's estimate of the state's value (a value target), or None.
     weight:  how much the label should count in training, or None (the default weight).
+    prior:   [A] float64, the root prior pi(a | s) a guided PUCT search selected with
+             (merged aliases' mass on their representative), or None without one.
     """
 
     action: int
@@ -36,6 +38,7 @@ class Decision:
     skipped: bool = False
     value: float | None = None
     weight: float | None = None
+    prior: np.ndarray | None = None
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ import numpy as np
 
 from common.errors import ConfigError, DistillError
 from mcts.config import Budget, GuidanceConfig, UCTConfig
+from mcts.decision import Decision
 from mcts.guide import Guide
 from mcts.model import Model
 from mcts.tree import root_branch
@@ -65,6 +66,16 @@ class GuidedUCT(UCTPlanner):
         self.guidance, self.guide = guidance, guide
         self.lanes = [model.spawn() for _ in range(guidance.lanes)]
         self.network_calls = 0
+        self.root_prior: np.ndarray | None = None   # [A] the last search's, under PUCT
+
+    def decide(self, root, t: int) -> Decision:
+        """UCT's decision, carrying the root prior PUCT selected with (the label's
+        ``prior``, what ``--target completed-q`` improves on)."""
+        self.root_prior = None
+        decision = super().decide(root, t)
+        if decision.skipped or self.root_prior is None:
+            return decision
+        return replace(decision, prior=self.root_prior)
 
     @property
     def frames(self) -> int:
@@ -79,6 +90,7 @@ class GuidedUCT(UCTPlanner):
             if self.root_rep is not None:
                 prior = np.bincount(self.root_rep, weights=prior, minlength=len(prior))
             self.tree.prior[0] = prior
+            self.root_prior = prior.copy()
 
     def _evaluate(self, obs: np.ndarray):
         self.network_calls += 1

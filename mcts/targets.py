@@ -13,6 +13,8 @@ Both come from the root's children (A actions): ``visits`` [A] (n_a), ``value_su
   is within the noise of its rollouts teaches the policy little (issue 14: "a state whose
   preference is not significant gets a small weight"). With one tried action, or a tie
   at the top, it is 0; with returns of no spread and a strict preference, it is 1.
+* :func:`completed_q_policy`: a policy target from a batch of labels, Gumbel MuZero's
+  improved policy softmax(log prior + sigma(completed Q)) (``--target completed-q``).
 """
 from __future__ import annotations
 
@@ -48,3 +50,47 @@ def preference_weight(visits: np.ndarray, value_sum: np.ndarray, value_sq: np.nd
         return 1.0   # no spread seen within any action: the preference is all there is
     z = gap / np.sqrt(within / dof * (1.0 / n[b] + 1.0 / n[s]))
     return float(min(1.0, z / Z_FULL))
+
+
+C_VISIT = 50.0
+"""Gumbel MuZero's c_visit: sigma's scale grows as (C_VISIT + max_a N(a)) (Danihelka et al.
+2022, their default; mctx's ``maxvisit_init``)."""
+C_SCALE = 0.1
+"""Gumbel MuZero's c_scale on the rescaled Q-values (mctx's ``value_scale``)."""
+
+
+def completed_q_policy(q: np.ndarray, visits: np.ndarray, prior: np.ndarray) -> np.ndarray:
+    """[B, A] float64 the improved policy of Gumbel MuZero (Danihelka et al. 2022, "Policy
+    improvement by planning with Gumbel"): softmax(log prior + sigma(completed Q)).
+
+    q [B, A] root Q-values (NaN where untried), visits [B, A] root visit counts, prior
+    [B, A] the search's root prior (a row of NaN: no prior, taken as uniform).
+
+    * completed Q: Q(a) where a was tried, else the root's value under the search, the
+      visit-weighted mean of the tried Q (:func:`search_value`; the paper mixes in the
+      network's value, which a label does not keep);
+    * rescaled per root to [0, 1] by its min and max (as mctx does per node), so
+      sigma(q) = (C_VISIT + max_a N(a)) * C_SCALE * q is in logits whatever the game's
+      reward scale; a root whose completed Q are all equal gives back the prior.
+
+    Unlike the visit distribution, it moves the prior towards the searched Q even when
+    PUCT spent its few visits where the prior pointed. Rows without visits give the prior.
+    """
+    q = np.asarray(q, np.float64)
+    n = np.asarray(visits, np.float64)
+    prior = np.asarray(prior, np.float64)
+    A = q.shape[-1]
+    tried = n > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        v = np.nansum(np.where(tried, q * n, 0.0), axis=-1, keepdims=True) / n.sum(axis=-1, keepdims=True)
+        completed = np.where(tried, q, v)
+        lo = completed.min(axis=-1, keepdims=True)
+        span = completed.max(axis=-1, keepdims=True) - lo
+        scaled = np.where(span > 1e-8, (completed - lo) / np.maximum(span, 1e-8), 0.0)
+        sigma = (C_VISIT + n.max(axis=-1, keepdims=True)) * C_SCALE * scaled
+        known = np.isfinite(prior).all(axis=-1, keepdims=True)
+        log_prior = np.where(known, np.log(np.where(known, prior, 1.0)), -np.log(A))
+    logits = np.where(tried.any(axis=-1, keepdims=True), log_prior + sigma, log_prior)
+    logits = logits - logits.max(axis=-1, keepdims=True)
+    p = np.exp(logits)
+    return p / p.sum(axis=-1, keepdims=True)

@@ -782,6 +782,7 @@ def _labels_total(run: Path) -> int:
 def main() -> None:
     from distill.args import Parser, nonneg_int, positive_float, positive_int, probability
     from distill.expert_args import guidance_overrides
+    from imitation.policy import TARGETS
     from mcts.config import UCTConfig
 
     p = Parser(prog="bench_distill", description=__doc__.splitlines()[0])
@@ -816,7 +817,7 @@ def main() -> None:
     bud.add_argument("--out", type=Path, default=Path("runs/label-budget"))
     ref = sub.add_parser("refit")
     ref.add_argument("--head", choices=("classification", "regression"), default="classification")
-    ref.add_argument("--target", choices=("action", "visits"), default="action")
+    ref.add_argument("--target", choices=TARGETS, default="action")
     ref.add_argument("--q-weights", choices=("uniform", "visits"), default="uniform")
     ref.add_argument("--network", choices=("dqn2013", "nature"), default="dqn2013")
     ref.add_argument("--value-head", action="store_true", help="a value output fitted to the search's values "

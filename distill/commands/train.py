@@ -18,6 +18,7 @@ from distill.args import (add_actions, add_out, add_seed, device_name, nonneg_in
 from distill.expert_args import (add_expert_arguments, add_guidance_arguments, expert_config, guidance_config,
                                 guidance_overrides)
 from imitation.algorithms import ALGORITHMS, DAgger, ExpertIteration, Plato
+from imitation.policy import TARGETS
 from imitation.resets import NetworkReset
 from imitation.time_budget import TimeBudget
 
@@ -71,8 +72,9 @@ def add_collection_arguments(parser: argparse.ArgumentParser, eval_episodes: int
     p.add_argument("--head", choices=("classification", "regression"), default=None,
                    help=f"dagger and plato: the learner's head, classification (UCC-I with the "
                         f"indicator schedule) or regression (a UCTtoRegression learner; default {DAgger().head})")
-    p.add_argument("--target", choices=("action", "visits"), default=None,
-                   help="classification target: the planner's action (default) or its visit distribution")
+    p.add_argument("--target", choices=TARGETS, default=None,
+                   help="classification target: the planner's action (default), its visit distribution, or "
+                        "completed-q (Gumbel MuZero's improved policy from the label's prior and Q-values)")
     p.add_argument("--tau", type=positive_float, default=None,
                    help="regression head: pi_theta = softmax(Q / (tau * spread)) (default 0.1)")
     p.add_argument("--q-weights", choices=("uniform", "visits"), default=None,

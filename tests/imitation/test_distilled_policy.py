@@ -156,6 +156,24 @@ def test_visit_target_is_the_visit_distribution():
     assert policy.loss(batch).item() == pytest.approx(-(target * logp).sum(1).mean(), rel=1e-5)
 
 
+def test_completed_q_target_is_the_improved_policy_of_each_labels_prior():
+    from mcts.targets import completed_q_policy
+
+    rng = np.random.default_rng(4)
+    A = SPEC.num_actions
+    batch = _batch(rng)
+    batch.prior = rng.dirichlet(np.ones(A), 8).astype(np.float32)
+    batch.prior[:3] = np.nan                     # UCT's rows (round 0) have no prior
+    policy = DistilledPolicy(PolicyConfig(target="completed-q"), A, device="cpu")
+    logp = torch.log_softmax(torch.as_tensor(policy.outputs(batch.obs), dtype=torch.float64), -1).numpy()
+    target = completed_q_policy(batch.q, batch.visits, batch.prior)
+    assert policy.loss(batch).item() == pytest.approx(-(target * logp).sum(1).mean(), rel=1e-5)
+    visits = DistilledPolicy(PolicyConfig(target="visits"), A, device="cpu")
+    assert visits.loss(batch).item() != pytest.approx(policy.loss(batch).item(), rel=1e-3)
+    with pytest.raises(ValueError, match="target applies to classification"):
+        PolicyConfig(head="regression", target="completed-q")
+
+
 def test_pi_theta_of_both_heads():
     rng = np.random.default_rng(2)
     obs = rng.integers(0, 255, (5, 4, 84, 84), dtype=np.uint8)

@@ -40,7 +40,7 @@ def test_two_workers_give_the_same_guided_labels(one_worker, tmp_path):
     assert one_worker.keys() == two.keys() == [(1, 0), (1, 1)]
     for key in one_worker.keys():
         x, y = one_worker.read_episode(*key), two.read_episode(*key)
-        for name in ("obs", "action", "visits", "executed", "frames", "q", "value", "weight"):
+        for name in ("obs", "action", "visits", "executed", "frames", "q", "value", "weight", "prior"):
             np.testing.assert_array_equal(getattr(x, name), getattr(y, name), err_msg=f"{key} {name}")
 
 
@@ -48,6 +48,14 @@ def test_guided_labels_carry_value_and_weight(one_worker):
     labels = one_worker.read_episode(1, 0)
     assert np.isfinite(labels.value).all()
     assert ((labels.weight >= 0) & (labels.weight <= 1)).all()
+
+
+def test_puct_labels_carry_their_root_prior_and_ucb1_labels_none(one_worker):
+    ucb1, puct = one_worker.read_episode(1, 0).prior, one_worker.read_episode(1, 1).prior   # [12, A] each
+    assert np.isnan(ucb1).all()
+    assert np.isfinite(puct).all() and (puct >= 0).all()
+    np.testing.assert_allclose(puct.sum(axis=1), 1.0, atol=1e-5)
+    assert np.ptp(puct, axis=0).max() > 0     # the network's prior at each state, not a constant
 
 
 def test_exit_guides_from_round_one_and_trains_a_value_head():

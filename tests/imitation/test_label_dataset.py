@@ -288,7 +288,7 @@ def test_killed_writer_resumes_without_duplicates_or_gaps(tmp_path):
 
 NEW_COLUMNS = [
     Column("entropy", "float32", (), "decision", "the entropy of the expert's visits", batch=True, fill=np.nan),
-    Column("prior", "float32", ("A",), "decision", "a per-action prior", batch=True, fill=0.0),
+    Column("bonus", "float32", ("A",), "decision", "a per-action bonus", batch=True, fill=0.0),
 ]
 
 

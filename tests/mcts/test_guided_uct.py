@@ -162,3 +162,16 @@ def test_merged_aliases_give_their_prior_to_their_representative():
     stats = planner.search(0, 0)
     np.testing.assert_allclose(planner.tree.prior[0], [0.1, 0.6, 0.3, 0.0])
     assert stats.visits[3] == 0 and stats.visits.sum() == 20
+
+
+def test_a_puct_decision_carries_the_root_prior_it_selected_with():
+    from envs.synthetic import bandit
+
+    prior = np.log(np.array([[0.1, 0.2, 0.3, 0.4], [0.25, 0.25, 0.25, 0.25]]))
+    cfg = UCTConfig(budget=Budget(sims=20), max_depth=2, merge_aliases=True)
+    d = GuidedUCT(bandit([0.0, 1.0, 0.5, 1.0]), cfg, GuidanceConfig(selection="puct", value_mix=1.0),
+                  TableGuide(prior), seed=0).decide(0, 0)
+    np.testing.assert_allclose(d.prior, [0.1, 0.6, 0.3, 0.0])   # the alias's mass on its representative
+    ucb1 = GuidedUCT(bandit([0.0, 1.0, 0.5, 1.0]), cfg, GuidanceConfig(selection="ucb1", value_mix=1.0),
+                     TableGuide(prior), seed=0).decide(0, 0)
+    assert ucb1.prior is None
