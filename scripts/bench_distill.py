@@ -487,6 +487,7 @@ def refit(args) -> dict:
 def label_stats(args) -> dict:
     from imitation.dataset import LabelDataset
     from imitation.metrics import joystick_match
+    from mcts.targets import completed_q_policy
 
     dataset = LabelDataset.open(args.run / "labels")
     by_round: dict[int, list] = {}
@@ -498,6 +499,7 @@ def label_stats(args) -> dict:
     for r, episodes in sorted(by_round.items()):
         q = np.concatenate([ep.q for ep in episodes]).astype(np.float64)
         visits = np.concatenate([ep.visits for ep in episodes])
+        prior = np.concatenate([ep.prior for ep in episodes]).astype(np.float64)
         action = np.concatenate([ep.action for ep in episodes])
         executed = np.concatenate([ep.executed for ep in episodes])
         spread = np.nanmax(q, axis=-1) - np.nanmin(q, axis=-1)
@@ -516,7 +518,12 @@ def label_stats(args) -> dict:
                "visits_per_action": float(visits.mean()),
                # How often the most visited action (exit's target) is the one the search
                # chose (the highest mean return): a PUCT search's visits follow its prior.
-               "most_visited_is_action": float((visits.argmax(axis=-1) == action).mean())}
+               "most_visited_is_action": float((visits.argmax(axis=-1) == action).mean()),
+               # The same for --target completed-q's improved policy (the prior, where
+               # PUCT recorded one, improved by the searched Q; mcts.targets).
+               "completed_q_top_is_action": float((completed_q_policy(q, visits, prior).argmax(axis=-1)
+                                                   == action).mean()),
+               "has_prior": float(np.isfinite(prior).all(axis=-1).mean())}
         rows.append(row)
         print(f"round {r}: {row['episodes']} episodes, {row['labels']} labels "
               f"({row['labels_per_episode']:.0f} per episode), games {np.mean(row['scores']):+.1f}, "
@@ -524,7 +531,9 @@ def label_stats(args) -> dict:
               f"{row['joystick_agreement']:.2f}, chance {row['joystick_chance']:.2f}), "
               f"all Q tied {row['all_tied']:.3f}, "
               f"Q spread where not {row['q_spread_untied']:.3f}, visits per action {row['visits_per_action']:.1f}, "
-              f"most visited = chosen {row['most_visited_is_action']:.2f}")
+              f"most visited = chosen {row['most_visited_is_action']:.2f}, "
+              f"completed-Q top = chosen {row['completed_q_top_is_action']:.2f} "
+              f"(prior at {row['has_prior']:.2f} of labels)")
     result = {"run": str(args.run), "rounds": rows}
     if args.checkpoint is not None:
         result["policy_by_weight"] = _policy_by_weight(dataset, args.checkpoint)
