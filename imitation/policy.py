@@ -39,7 +39,7 @@ gives (log pi, value) for a batch, what a guided search asks (:class:`mcts.guide
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, get_args
 
 import numpy as np
 import torch
@@ -52,7 +52,7 @@ from mcts.targets import completed_q_policy
 
 Head = Literal["classification", "regression"]
 Target = Literal["action", "visits", "completed-q"]
-TARGETS: tuple[str, ...] = ("action", "visits", "completed-q")
+TARGETS: tuple[str, ...] = get_args(Target)
 QWeights = Literal["uniform", "visits"]
 LabelWeights = Literal["uniform", "search"]
 
