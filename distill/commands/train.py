@@ -73,8 +73,9 @@ def add_collection_arguments(parser: argparse.ArgumentParser, eval_episodes: int
                    help=f"dagger and plato: the learner's head, classification (UCC-I with the "
                         f"indicator schedule) or regression (a UCTtoRegression learner; default {DAgger().head})")
     p.add_argument("--target", choices=TARGETS, default=None,
-                   help="classification target: the planner's action (default), its visit distribution, or "
-                        "completed-q (Gumbel MuZero's improved policy from the label's prior and Q-values)")
+                   help=f"classification target: the planner's action (default; {ExpertIteration.default_target} "
+                        f"for exit), its visit distribution, or completed-q (Gumbel MuZero's improved policy "
+                        f"from the label's prior and Q-values)")
     p.add_argument("--tau", type=positive_float, default=None,
                    help="regression head: pi_theta = softmax(Q / (tau * spread)) (default 0.1)")
     p.add_argument("--q-weights", choices=("uniform", "visits"), default=None,
