@@ -38,7 +38,6 @@ import numpy as np
 
 from common.errors import ConfigError, DistillError
 from mcts.config import Budget, GuidanceConfig, UCTConfig
-from mcts.decision import Decision
 from mcts.guide import Guide
 from mcts.model import Model
 from mcts.tree import root_branch
@@ -66,31 +65,23 @@ class GuidedUCT(UCTPlanner):
         self.guidance, self.guide = guidance, guide
         self.lanes = [model.spawn() for _ in range(guidance.lanes)]
         self.network_calls = 0
-        self.root_prior: np.ndarray | None = None   # [A] the last search's, under PUCT
-
-    def decide(self, root, t: int) -> Decision:
-        """UCT's decision, carrying the root prior PUCT selected with (the label's
-        ``prior``, what ``--target completed-q`` improves on)."""
-        self.root_prior = None
-        decision = super().decide(root, t)
-        if decision.skipped or self.root_prior is None:
-            return decision
-        return replace(decision, prior=self.root_prior)
 
     @property
     def frames(self) -> int:
         return self.model.frames + sum(lane.frames for lane in self.lanes)
 
-    def _prepare_root(self) -> None:
+    def _prepare_root(self) -> np.ndarray | None:
         """PUCT needs the root's prior before the first selection; merged aliases give
-        their prior to their representative."""
-        if self.guidance.selection == "puct":
-            log_pi, _ = self._evaluate(self.model.observation_of(self.tree.states[0])[None])
-            prior = np.exp(log_pi[0])
-            if self.root_rep is not None:
-                prior = np.bincount(self.root_rep, weights=prior, minlength=len(prior))
-            self.tree.prior[0] = prior
-            self.root_prior = prior.copy()
+        their prior to their representative. It is returned for the label (``prior``,
+        what ``--target completed-q`` improves on); UCB1 has none."""
+        if self.guidance.selection != "puct":
+            return None
+        log_pi, _ = self._evaluate(self.model.observation_of(self.tree.states[0])[None])
+        prior = np.exp(log_pi[0])
+        if self.root_rep is not None:
+            prior = np.bincount(self.root_rep, weights=prior, minlength=len(prior))
+        self.tree.prior[0] = prior
+        return prior
 
     def _evaluate(self, obs: np.ndarray):
         self.network_calls += 1

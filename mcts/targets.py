@@ -82,7 +82,7 @@ def completed_q_policy(q: np.ndarray, visits: np.ndarray, prior: np.ndarray) -> 
     A = q.shape[-1]
     tried = n > 0
     with np.errstate(invalid="ignore", divide="ignore"):
-        v = np.nansum(np.where(tried, q * n, 0.0), axis=-1, keepdims=True) / n.sum(axis=-1, keepdims=True)
+        v = (np.where(tried, q, 0.0) * n).sum(axis=-1, keepdims=True) / n.sum(axis=-1, keepdims=True)
         completed = np.where(tried, q, v)
         lo = completed.min(axis=-1, keepdims=True)
         span = completed.max(axis=-1, keepdims=True) - lo
@@ -90,7 +90,7 @@ def completed_q_policy(q: np.ndarray, visits: np.ndarray, prior: np.ndarray) -> 
         sigma = (C_VISIT + n.max(axis=-1, keepdims=True)) * C_SCALE * scaled
         known = np.isfinite(prior).all(axis=-1, keepdims=True)
         log_prior = np.where(known, np.log(np.where(known, prior, 1.0)), -np.log(A))
-    logits = np.where(tried.any(axis=-1, keepdims=True), log_prior + sigma, log_prior)
+    logits = log_prior + sigma   # sigma is 0 on a row without visits (its span is NaN)
     logits = logits - logits.max(axis=-1, keepdims=True)
     p = np.exp(logits)
     return p / p.sum(axis=-1, keepdims=True)

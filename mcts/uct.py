@@ -39,6 +39,7 @@ class RootStats:
     frames: int
     sims: int
     skipped: bool
+    prior: np.ndarray | None = None   # [A] the root prior a PUCT search selected with, or None
 
 
 TIE_BREAK_STREAM = 2**32 - 1   # the final choice's own stream, apart from every worker's
@@ -103,7 +104,8 @@ def decision_of(action: int, q: np.ndarray, stats: RootStats) -> Decision:
         return Decision(action, q, stats.visits, stats.frames, True)
     return Decision(action, q, stats.visits, stats.frames, False,
                     value=search_value(stats.visits, stats.value_sum),
-                    weight=preference_weight(stats.visits, stats.value_sum, stats.value_sq))
+                    weight=preference_weight(stats.visits, stats.value_sum, stats.value_sq),
+                    prior=stats.prior)
 
 
 def choose(visits: np.ndarray, value_sum: np.ndarray, final_action: str,
@@ -184,7 +186,7 @@ class UCTPlanner:
                 tree.merge_root_aliases(rep)
                 self.root_rep = rep
 
-        self._prepare_root()
+        prior = self._prepare_root()
         common = (CommonRollouts(self.seed, t, self.worker, model.num_actions, cfg.max_depth)
                   if cfg.rollout_noise == "common" else None)
         budget = self.budget
@@ -199,15 +201,16 @@ class UCTPlanner:
             alias = self.root_rep != np.arange(model.num_actions)
             visits[alias], value_sum[alias], value_sq[alias] = 0, 0.0, 0.0
         self.search_seconds += time.perf_counter() - t0
-        return RootStats(visits, value_sum, value_sq, self.frames - frames0, sims, False)
+        return RootStats(visits, value_sum, value_sq, self.frames - frames0, sims, False, prior)
 
     @property
     def frames(self) -> int:
         """Emulator frames stepped by this planner's simulators so far."""
         return self.model.frames
 
-    def _prepare_root(self) -> None:
-        """Called once per search, after the skip rule, before the first simulation."""
+    def _prepare_root(self) -> np.ndarray | None:
+        """Called once per search, after the skip rule, before the first simulation; returns
+        the root prior [A] the search selects with, or None (UCB1 has none)."""
 
     def _simulate(self, rng: np.random.Generator, common: CommonRollouts | None = None,
                   room: int | None = None) -> int:
