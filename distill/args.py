@@ -84,6 +84,11 @@ def add_actions(parser) -> None:
                              "game's minimal set)")
 
 
+# The policy networks (imitation.networks.Architecture, named here so that parsing the
+# command line imports no torch; tests/distill/test_flags.py checks they agree).
+NETWORKS = ("dqn2013", "nature", "compact")
+
+
 def add_out(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", default=None, metavar="DIR",
                         help="output folder (default: runs/<command>-<name>-<timestamp>)")

@@ -28,6 +28,7 @@ COMMANDS = [
     "bench",
     "train",
     "eval",
+    "compress",
     "play",
     "compare",
     "trajopt",

@@ -174,16 +174,19 @@ def play_and_label(env, obs: np.ndarray, planner, rule, learner, recorder: Episo
 
 
 @contextmanager
-def one_torch_thread():
-    """Run torch on one thread inside the block: batch-1 forward passes are fastest so
-    (and do not fight other processes for cores), and their results do not depend on the
+def one_thread():
+    """Run torch and NumPy's BLAS on one thread inside the block: batch-1 forward passes
+    (torch's, and :class:`imitation.fast_forward.FastForward`'s small GEMMs) are fastest
+    so and do not fight other processes for cores, and their results do not depend on the
     process's thread count."""
     import torch
+    from threadpoolctl import threadpool_limits
 
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        yield
+        with threadpool_limits(limits=1, user_api="blas"):
+            yield
     finally:
         torch.set_num_threads(threads)
 
@@ -199,7 +202,7 @@ def collect_episode(task: EpisodeTask, learner: LearnerWeights | None,
     cfg = task.config
     require_exact_replay(cfg.game)
     seeds = episode_seeds(task.seed, task.round, task.episode)
-    with one_torch_thread():
+    with one_thread():
         policy = learner.build() if task.needs_learner else None
         env = AtariEnv(cfg.game, cfg.env, seed=seeds.env)
         obs, _ = env.reset(seed=seeds.env)

@@ -10,7 +10,8 @@ random action replaces its own with probability epsilon).
 
 Decision latency is the wall time of the policy's batch-1 forward pass and argmax at
 every step (the greedy action is computed even on exploration steps, so every step
-gives one sample), with torch on one thread.
+gives one sample), on one thread: on the CPU that is :class:`imitation.fast_forward.
+FastForward` (NumPy and Numba), on a GPU torch.
 """
 from __future__ import annotations
 
@@ -174,6 +175,25 @@ class PolicyChooser:
         return int(rng.integers(self.policy.num_actions)) if explore else action
 
 
+def batch1_latency_ms(policies: dict, states: np.ndarray, repeats: int = 3) -> dict[str, float]:
+    """The median batch-1 decision time (``greedy``, one thread) of each policy,
+    name -> ms, timed interleaved on the same states uint8 [N, 4, 84, 84] (each state
+    ``repeats`` times per policy), so that a ratio between them comes from one run."""
+    from imitation.collect import one_thread
+
+    times: dict[str, list[float]] = {name: [] for name in policies}
+    with one_thread():
+        for policy in policies.values():   # warm-up: the first call builds the CPU path
+            policy.greedy(states[0])
+        for obs in states:
+            for name, policy in policies.items():
+                for _ in range(repeats):
+                    t0 = time.perf_counter()
+                    policy.greedy(obs)
+                    times[name].append((time.perf_counter() - t0) * 1e3)
+    return {name: float(np.median(t)) for name, t in times.items()}
+
+
 def _obs_shape(policy) -> tuple[int, int, int]:
     net = policy.config.network
     return (net.frames, net.size, net.size)
@@ -209,11 +229,11 @@ def evaluate(game: str, env_config: AtariConfig, choose: Chooser, episodes: int,
 def evaluate_policy(policy, spec: LabelSpec, protocol: EvalProtocol, seed: int, *,
                     video: Path | None = None,
                     on_step: Callable[[int, float], None] | None = None) -> EvalResult:
-    """The policy under ``protocol``, with its batch-1 decision latencies (torch on one
-    thread, as a real-time agent would run it)."""
-    from imitation.collect import one_torch_thread
+    """The policy under ``protocol``, with its batch-1 decision latencies (one thread, as
+    a real-time agent would run it)."""
+    from imitation.collect import one_thread
 
-    with one_torch_thread():
+    with one_thread():
         chooser = PolicyChooser(policy, protocol.epsilon)
         result = evaluate(spec.game, protocol.env_config(spec), chooser, protocol.episodes, seed,
                           video=video, on_step=on_step)

@@ -47,6 +47,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from imitation.dataset import LabelBatch
+from imitation.fast_forward import FastForward
 from imitation.networks import AtariConvNet, NetworkConfig
 from mcts.targets import completed_q_policy
 
@@ -140,6 +141,7 @@ class DistilledPolicy(nn.Module):
             torch.manual_seed(seed)
             self.net = AtariConvNet(config.network, num_actions, value_head=config.value_head)
         self.device = resolve_device(device)
+        self._cpu = self.device.type == "cpu"
         self.to(self.device)
 
     def forward(self, obs: torch.Tensor) -> torch.Tensor:
@@ -268,10 +270,37 @@ class DistilledPolicy(nn.Module):
         log_pi = self.log_pi_from_outputs(out.double()).cpu().numpy()
         return log_pi, None if value is None else value.double().cpu().numpy()
 
-    @torch.inference_mode()
     def greedy(self, obs: np.ndarray) -> np.ndarray:
-        """[B] int64 argmax actions."""
+        """[B] int64 argmax actions for obs uint8 [B, 4, 84, 84] (or one [4, 84, 84]). One
+        observation on the CPU, a real-time agent's decision, goes through
+        :class:`imitation.fast_forward.FastForward` (the same network without torch's
+        batch-1 overhead); batches go through torch."""
+        obs = np.asarray(obs, dtype=np.uint8)
+        if self._cpu and (obs.ndim == 3 or len(obs) == 1):
+            return np.array([self._fast_forward().greedy(obs if obs.ndim == 3 else obs[0])], np.int64)
+        return self._torch_greedy(obs)
+
+    @torch.inference_mode()
+    def _torch_greedy(self, obs: np.ndarray) -> np.ndarray:
         return self(self.obs_tensor(obs)).argmax(dim=-1).cpu().numpy()
+
+    def _fast_forward(self) -> FastForward:
+        """The NumPy snapshot of the current weights, rebuilt after any in-place change to
+        them (an optimiser step or ``load_state_dict`` bumps each tensor's version; moving
+        the module drops the snapshot, in :meth:`_apply`)."""
+        fast = self.__dict__.get("_fast")
+        if fast is not None:
+            tensors, versions, forward = fast
+            if tuple(t._version for t in tensors) == versions:
+                return forward
+        tensors = tuple(self.net.state_dict(keep_vars=True).values())
+        forward = FastForward(self.net)
+        self.__dict__["_fast"] = (tensors, tuple(t._version for t in tensors), forward)
+        return forward
+
+    def _apply(self, fn, *args, **kwargs):
+        self.__dict__["_fast"] = None   # .to(), .float(), ...: the tensors may be new objects
+        return super()._apply(fn, *args, **kwargs)
 
     def act(self, obs: np.ndarray, epsilon: float, rng: np.random.Generator) -> int:
         """Epsilon-greedy action for one observation [4, 84, 84]: a uniform random action

@@ -7,18 +7,21 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 
-def plot_rounds(rounds: Sequence[Mapping], path: str | Path, title: str) -> Path:
+def plot_rounds(rounds: Sequence[Mapping], path: str | Path, title: str,
+                agreement: tuple[str, str] = ("val_agreement", "validation agreement")) -> Path:
     """Write the figure of the round entries ``rounds`` (result.json's) to ``path``:
-    evaluation score (mean ± std over its episodes), validation agreement and the
-    labelling games' score per 1,000 steps (NaN where an older result.json lacks it),
-    each against the total labels after the round."""
+    evaluation score (mean ± std over its episodes), an agreement (``agreement``: the
+    entries' key and the panel's title) and the labelling games' score per 1,000 steps
+    (NaN where an older result.json lacks it), each against the total labels after the
+    round."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     labels = [r["labels_total"] for r in rounds]
     mean = [r["eval_mean"] for r in rounds]
     std = [r["eval_std"] for r in rounds]
-    agreement = [r["val_agreement"] if r["val_agreement"] is not None else float("nan") for r in rounds]
+    key, agreement_title = agreement
+    agreement = [r[key] if r[key] is not None else float("nan") for r in rounds]
     teacher = [r.get("collection", {}).get("score_per_1000_steps", float("nan")) for r in rounds]
     fig = Figure(figsize=(13, 3.6))
     # Fixed margins rather than tight_layout, which measures every label's extent and
@@ -31,7 +34,7 @@ def plot_rounds(rounds: Sequence[Mapping], path: str | Path, title: str) -> Path
         score.annotate(f"r{r['round']}", (x, y), textcoords="offset points", xytext=(4, 4), fontsize=8)
     score.set(xlabel="labels (total after the round)", ylabel="score (mean ± std)", title="policy score")
     agree.plot(labels, agreement, marker="o")
-    agree.set(xlabel="labels (total after the round)", ylabel="agreement", title="validation agreement")
+    agree.set(xlabel="labels (total after the round)", ylabel="agreement", title=agreement_title)
     labelling.plot(labels, teacher, marker="o")
     labelling.set(xlabel="labels (total after the round)", ylabel="score / 1,000 steps",
                   title="labelling games (the acting rule's play)")

@@ -1,7 +1,7 @@
 """The distillation benchmarks of the README: decision latency and fidelity, each at the
 labelling budget a ``distill train`` run actually used (read from its folder).
 
-    python scripts/bench_distill.py latency  --run runs/train-pong-... [--decisions 200]
+    python scripts/bench_distill.py latency  --run runs/train-pong-... [--decisions 200] [--policy PT ...] [--guide PT]
     python scripts/bench_distill.py expert   --run runs/train-pong-... [--episodes 3] [--workers W] [--guide PT]
     python scripts/bench_distill.py self-agreement --run runs/train-pong-... [--steps 500]
     python scripts/bench_distill.py fidelity --run runs/train-pong-... [--episodes 10] [--expert-episodes 3]
@@ -13,7 +13,10 @@ labelling budget a ``distill train`` run actually used (read from its folder).
 
 ``latency``: the policy's batch-1 decision time on the CPU with one torch thread (p50 and
 p99 over real observations of the game) against the run's expert's seconds per decision
-on the same states; goals: >= 1000x faster and <= 1 ms per decision.
+on the same states; goals: >= 1000x faster and <= 1 ms per decision. ``--policy`` times
+other checkpoints instead (several are timed interleaved, state by state), e.g. a
+``distill compress`` student against the expert its teacher imitates; ``--guide`` leads
+an exit run's planner with another checkpoint, as for ``expert``.
 
 ``fidelity`` = (policy - random) / (expert - random), all three under one protocol: up
 to 30 no-ops, epsilon 0.05 (the expert too: a random action with probability 0.05
@@ -140,46 +143,59 @@ def latency(args) -> dict:
     import torch
 
     from envs.atari import AtariEnv
+    from imitation.checkpoint import load_checkpoint
+    from imitation.collect import one_thread
     from mcts.episode import Episode, expert_acts
     from mcts.play import uct_expert
 
-    torch.set_num_threads(1)
     collect, data = run_config(args.run)
-    ckpt = load(args.run)
-    guidance = run_guidance(data)   # an exit run's expert is guided by its policy
+    guidance = run_guidance(data)   # an exit run's expert is guided by its policy (or --guide)
+    if args.guide is not None and guidance is None:
+        raise DistillError(f"--guide: {args.run} is not an exit run; its planner takes no network")
+    guide = load_checkpoint(_guide_path(args.run, args.guide), device="cpu").policy if guidance else None
+    paths = args.policy or [args.run / "policy.pt"]
+    policies = {str(p): load_checkpoint(p, device="cpu").policy for p in paths}
+    first = next(iter(policies.values()))
     env = AtariEnv(collect.game, collect.env, seed=args.seed)
     obs, _ = env.reset(seed=args.seed)
-    variants = _inference_variants(ckpt.policy) if args.variants else {}
+    variants = _inference_variants(first) if args.variants else {}
     variant_ms = {name: [] for name in variants}
     variant_agree = {name: 0 for name in variants}
-    planner_s, policy_ms = [], []
-    with uct_expert(collect.game, collect.env, collect.uct, args.seed, guidance,
-                    ckpt.policy if guidance else None) as planner:
+    planner_s, policy_ms = [], {name: [] for name in policies}
+    with one_thread(), uct_expert(collect.game, collect.env, collect.uct, args.seed, guidance, guide) as planner:
         while len(planner_s) < args.decisions:   # episodes after the first: reset unseeded
             obs = obs if not planner_s else env.reset()[0]
             for turn in Episode(env, obs, expert_acts, expert=planner):
                 planner_s.append(turn.seconds)
-                for _ in range(args.repeats):
-                    t0 = time.perf_counter()
-                    greedy = ckpt.policy.greedy(turn.obs)
-                    policy_ms.append((time.perf_counter() - t0) * 1e3)
+                for name, policy in policies.items():   # interleaved: one ratio per run
+                    for _ in range(args.repeats):
+                        t0 = time.perf_counter()
+                        policy.greedy(turn.obs)
+                        policy_ms[name].append((time.perf_counter() - t0) * 1e3)
+                shipped = int(first.greedy(turn.obs)[0])
                 for name, act in variants.items():
                     x = torch.from_numpy(np.ascontiguousarray(turn.obs[None]))
                     for _ in range(args.repeats):
                         t0 = time.perf_counter()
                         action = act(x)
                         variant_ms[name].append((time.perf_counter() - t0) * 1e3)
-                    variant_agree[name] += int(action == int(greedy[0]))
+                    variant_agree[name] += int(action == shipped)
                 if len(planner_s) >= args.decisions:
                     break
-    p50 = float(np.percentile(policy_ms, 50))
-    result = {"game": collect.game, "expert": collect.uct, "guidance": guidance, "decisions": args.decisions,
-              "planner_seconds_per_decision": float(np.mean(planner_s)),
-              "policy_ms_p50": p50, "policy_ms_p99": float(np.percentile(policy_ms, 99)),
-              "speedup": float(np.mean(planner_s)) * 1e3 / p50, "device": "cpu", "torch_threads": 1}
-    result["goals_met"] = {"speedup_1000x": result["speedup"] >= 1000, "policy_under_1ms": p50 <= 1.0}
-    print(f"{collect.game}: planner {result['planner_seconds_per_decision']:.3f} s/decision, policy "
-          f"p50 {p50:.3f} ms (p99 {result['policy_ms_p99']:.3f} ms): {result['speedup']:.0f}x faster")
+    planner = float(np.mean(planner_s))
+    result = {"game": collect.game, "expert": collect.uct, "guidance": guidance,
+              "guide": None if guide is None else str(_guide_path(args.run, args.guide)),
+              "decisions": args.decisions, "planner_seconds_per_decision": planner,
+              "device": "cpu", "torch_threads": 1, "policies": {}}
+    print(f"{collect.game}: planner {planner:.3f} s/decision")
+    for name, times in policy_ms.items():
+        p50, p99 = float(np.percentile(times, 50)), float(np.percentile(times, 99))
+        entry = {"policy_ms_p50": p50, "policy_ms_p99": p99, "speedup": planner * 1e3 / p50,
+                 "goals_met": {"speedup_1000x": planner * 1e3 / p50 >= 1000, "policy_under_1ms": p50 <= 1.0}}
+        result["policies"][name] = entry
+        print(f"  {name}: p50 {p50:.3f} ms (p99 {p99:.3f} ms): {entry['speedup']:.0f}x faster")
+    result.update(result["policies"][str(paths[0])])   # the first policy's figures at the top level
+    p50 = result["policy_ms_p50"]
     result["variants"] = {}
     for name, times in variant_ms.items():
         v50 = float(np.percentile(times, 50))
@@ -192,18 +208,17 @@ def latency(args) -> dict:
 
 
 def _inference_variants(policy) -> dict:
-    """Other ways to run the same network at batch 1 on the CPU, each a map from a uint8
-    tensor [1, frames, size, size] to the greedy action (int): channels-last memory
-    layout, bfloat16 weights and activations, and a traced, frozen TorchScript graph. What
-    they buy is the latency lever short of a smaller network."""
+    """Other ways to run the same network at batch 1 on the CPU than the shipped one
+    (``DistilledPolicy.greedy``: :class:`imitation.fast_forward.FastForward`), each a map
+    from a uint8 tensor [1, frames, size, size] to the greedy action (int): torch's eager
+    forward pass (what ``greedy`` ran before), channels-last memory layout, bfloat16
+    weights and activations, and a traced, frozen TorchScript graph."""
     import copy
 
     import torch
 
     net = copy.deepcopy(policy.net).eval()
-
-    def centred(x):   # the network's own input scaling and centring, in float32
-        return x.float() / 255.0 - net.input_mean
+    centred = net.centred   # the network's own input scaling and centring, in float32
 
     layers = torch.nn.Sequential(*net.features, *net.head).eval()
     last = copy.deepcopy(layers).to(memory_format=torch.channels_last)
@@ -218,7 +233,8 @@ def _inference_variants(policy) -> dict:
             return int(model(prepare(x)).argmax())
         return act
 
-    return {"channels_last": run(last, lambda x: centred(x).contiguous(memory_format=torch.channels_last)),
+    return {"torch_eager": run(layers, centred),
+            "channels_last": run(last, lambda x: centred(x).contiguous(memory_format=torch.channels_last)),
             "bfloat16": run(bf16, lambda x: centred(x).to(torch.bfloat16)),
             "torchscript_frozen": run(frozen, centred)}
 
@@ -800,7 +816,12 @@ def main() -> None:
     lat.add_argument("--decisions", type=positive_int, default=100, help="planner decisions timed")
     lat.add_argument("--repeats", type=positive_int, default=20, help="policy forward passes timed per state")
     lat.add_argument("--variants", action="store_true",
-                     help="also time the same network as channels-last, bfloat16 and frozen TorchScript")
+                     help="also time the first policy's network through torch: eager, channels-last, bfloat16 "
+                          "and frozen TorchScript")
+    lat.add_argument("--policy", type=Path, nargs="+", default=None, metavar="PT",
+                     help="the policies timed, interleaved on the same states (default: the run's policy.pt)")
+    lat.add_argument("--guide", type=Path, default=None,
+                     help="an exit run's planner guided by this checkpoint instead of the run's policy.pt")
     exp = sub.add_parser("expert")
     exp.add_argument("--episodes", type=positive_int, default=3, help="expert episodes")
     exp.add_argument("--guide", type=Path, default=None,

@@ -13,8 +13,8 @@ import argparse
 from dataclasses import dataclass
 
 from common.errors import DistillError
-from distill.args import (add_actions, add_out, add_seed, device_name, nonneg_int, positive_float, positive_int,
-                          probability)
+from distill.args import (NETWORKS, add_actions, add_out, add_seed, device_name, nonneg_int, positive_float,
+                          positive_int, probability)
 from distill.expert_args import (add_expert_arguments, add_guidance_arguments, expert_config, guidance_config,
                                 guidance_overrides)
 from imitation.algorithms import ALGORITHMS, DAgger, ExpertIteration, Plato
@@ -67,8 +67,8 @@ def add_collection_arguments(parser: argparse.ArgumentParser, eval_episodes: int
     g.add_argument("--ray-address", default=None, metavar="ADDR",
                    help="Ray cluster to join with --backend ray (default: start a local one)")
     p = parser.add_argument_group("policy and fitting")
-    p.add_argument("--network", choices=("dqn2013", "nature"), default="dqn2013",
-                   help="dqn2013 (Guo et al.'s, default) or nature")
+    p.add_argument("--network", choices=NETWORKS, default="dqn2013",
+                   help="dqn2013 (Guo et al.'s, default), nature, or compact (distill compress's student)")
     p.add_argument("--head", choices=("classification", "regression"), default=None,
                    help=f"dagger and plato: the learner's head, classification (UCC-I with the "
                         f"indicator schedule) or regression (a UCTtoRegression learner; default {DAgger().head})")

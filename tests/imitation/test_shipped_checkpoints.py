@@ -11,7 +11,7 @@ from imitation.checkpoint import load_checkpoint
 from imitation.collect import label_spec
 
 SHIPPED = Path(__file__).parents[2] / "checkpoints"
-GAMES = {"pong.pt": "pong", "breakout.pt": "breakout"}
+GAMES = {"pong.pt": "pong", "pong-compact.pt": "pong", "breakout.pt": "breakout"}
 
 
 @pytest.mark.parametrize("name, game", sorted(GAMES.items()))
