@@ -113,9 +113,11 @@ def _completed(out: Path) -> list[dict]:
     """The entries of the rounds a stopped run completed (``rounds.json``)."""
     try:
         rounds = json.loads(_rounds_path(out).read_text())
-        assert isinstance(rounds, list) and rounds and all(e["round"] == i for i, e in enumerate(rounds))
-    except (OSError, ValueError, AssertionError, KeyError, TypeError):
-        raise DistillError(f"{_rounds_path(out)} is missing or corrupted; this run cannot resume") from None
+        listed = [e["round"] for e in rounds]
+    except (OSError, ValueError, KeyError, TypeError):
+        listed = None
+    if not listed or listed != list(range(len(listed))):
+        raise DistillError(f"{_rounds_path(out)} is missing or corrupted; this run cannot resume")
     return rounds
 
 
