@@ -109,8 +109,11 @@ def _rounds_path(out: Path) -> Path:
     return out / "rounds.json"
 
 
-def _completed(out: Path) -> list[dict]:
-    """The entries of the rounds a stopped run completed (``rounds.json``)."""
+def completed_rounds(out: Path) -> list[dict]:
+    """The entries of the rounds the run in ``out`` completed (``rounds.json``; none for a
+    new run)."""
+    if not _rounds_path(out).is_file():
+        return []
     try:
         rounds = json.loads(_rounds_path(out).read_text())
         listed = [e["round"] for e in rounds]
@@ -238,9 +241,8 @@ def compress(teacher: Checkpoint, config: CompressConfig, out: Path, *, seed: in
     policy_config = PolicyConfig(network=config.network)
     student = DistilledPolicy(policy_config, spec.num_actions, seed=seed, device=device)
     optimizer = torch.optim.Adam(student.parameters(), lr=config.lr)
-    rounds: list[dict] = []
-    if _rounds_path(out).is_file():   # a stopped run: continue after its last complete round
-        rounds = _completed(out)
+    rounds = completed_rounds(out)
+    if rounds:   # a stopped run: continue after its last complete round
         last = len(rounds) - 1
         student.load_state_dict(load_checkpoint(checkpoint_path(out, last), expect=spec,
                                                 device=device).policy.state_dict())

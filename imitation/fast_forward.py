@@ -13,12 +13,17 @@ multiply-adds take 0.4 to 0.8 ms through ``nn.Conv2d``, README "Benchmarks"), so
   read once, without a float copy of the input;
 * hidden activations stay position-major ([positions, channels]), so a later layer's
   receptive field is a run of contiguous channel vectors; the kernels and the first
-  fully connected layer are permuted once to that order.
+  fully connected layer are permuted once to that order, and each layer's bias and ReLU
+  are applied while the next layer gathers;
+* a first layer of 4x4 tiles (``compact``) has a gather of its own, and one kernel does
+  the output layer and the argmax: at 0.2 M multiply-adds, calls cost as much as sums.
 
 It is a snapshot of the network's weights when it is built. The outputs equal the torch
 forward pass up to float32 rounding (``tests/imitation/test_fast_forward.py``).
 """
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -117,11 +122,22 @@ def _head(hidden, bias, w, b, logits):
     return best
 
 
+class _Conv(NamedTuple):
+    """One convolution as a GEMM: receptive fields [P, F] @ W [F, O] + bias."""
+
+    k: int
+    stride: int
+    side: int              # the input's side (square inputs)
+    W: np.ndarray          # [F, O] float32, F = C * k * k in the gather's order
+    bias: np.ndarray       # [P, O] (the first layer's centring varies by position) or [1, O]
+    patches: np.ndarray    # [P, F] float32, the gather's buffer
+    out: np.ndarray        # [P, O] float32, the pre-activations
+
+
 class FastForward:
     """The outputs and greedy action of an :class:`imitation.networks.AtariConvNet` for
     one observation uint8 [frames, size, size], computed in NumPy from a snapshot of its
-    weights (float32). Not thread-safe: each layer writes its receptive fields into a
-    buffer it keeps."""
+    weights (float32). Not thread-safe: each layer writes into buffers it keeps."""
 
     def __init__(self, net):
         convs = [m for m in net.features if isinstance(m, torch.nn.Conv2d)]
@@ -129,23 +145,24 @@ class FastForward:
         mean = net.input_mean.detach().cpu().numpy().astype(np.float32)   # [F, S, S], in [0, 1]
         self.frames = net.config.frames
         side = net.config.size
-        self._layers: list[tuple[int, int, int, np.ndarray, np.ndarray, np.ndarray]] = []
+        self._convs: list[_Conv] = []
         for n, conv in enumerate(convs):
             w = conv.weight.detach().cpu().numpy().astype(np.float32)      # [O, C, k, k]
             b = conv.bias.detach().cpu().numpy().astype(np.float32)        # [O]
             k, stride = conv.kernel_size[0], conv.stride[0]
             out_side = (side - k) // stride + 1
-            buf = np.empty((out_side * out_side, w.shape[1] * k * k), np.float32)
-            if n == 0:   # uint8 input: fold 1/255 into W and the centring into a bias map
-                W = np.ascontiguousarray(w.reshape(w.shape[0], -1).T) / np.float32(255.0)
-                _patches_chw(mean, k, stride, buf)
-                bias = b[None, :] - buf @ (W * np.float32(255.0))          # [positions, O]
+            patches = np.empty((out_side * out_side, w.shape[1] * k * k), np.float32)
+            if n == 0:   # uint8 input: conv(obs / 255 - mean) = (W / 255) obs + (b - W mean)
+                W = w.reshape(w.shape[0], -1).T                             # [C k k, O]
+                _patches_chw(mean, k, stride, patches)
+                bias = b[None, :] - patches @ W                             # [positions, O]
+                W = W / np.float32(255.0)
             else:        # position-major input: receptive fields in (row, column, channel) order
-                W = np.ascontiguousarray(w.transpose(0, 2, 3, 1).reshape(w.shape[0], -1).T)
+                W = w.transpose(0, 2, 3, 1).reshape(w.shape[0], -1).T
                 bias = b[None, :]
-            self._layers.append((k, stride, side, np.ascontiguousarray(W, np.float32),
-                                 np.ascontiguousarray(bias, np.float32), buf,
-                                 np.empty((out_side * out_side, w.shape[0]), np.float32)))
+            self._convs.append(_Conv(k, stride, side, np.ascontiguousarray(W, np.float32),
+                                     np.ascontiguousarray(bias, np.float32), patches,
+                                     np.empty((out_side * out_side, w.shape[0]), np.float32)))
             side = out_side
         channels = convs[-1].out_channels
         w_fc = fc.weight.detach().cpu().numpy().astype(np.float32)         # [hidden, C * side * side]
@@ -161,16 +178,16 @@ class FastForward:
     def _forward(self, obs: np.ndarray) -> int:
         """Fill ``self._logits`` [A] for obs uint8 [>= frames, size, size]; returns the argmax."""
         raw = bias = None
-        for n, (k, stride, side, W, layer_bias, patches, out) in enumerate(self._layers):
+        for n, conv in enumerate(self._convs):
             if n == 0:
                 newest = obs[obs.shape[0] - self.frames:]
-                if k == stride == 4 and newest.shape[1] % 4 == 0 and newest.shape[2] % 4 == 0:
-                    _tiles4(newest, patches)
+                if conv.k == conv.stride == 4 and newest.shape[1] % 4 == 0 and newest.shape[2] % 4 == 0:
+                    _tiles4(newest, conv.patches)
                 else:
-                    _patches_chw(newest, k, stride, patches)
+                    _patches_chw(newest, conv.k, conv.stride, conv.patches)
             else:   # the previous layer's bias and ReLU are applied while gathering
-                _patches_hwc(raw, bias, side, k, stride, patches)
-            raw, bias = np.matmul(patches, W, out=out), layer_bias
+                _patches_hwc(raw, bias, conv.side, conv.k, conv.stride, conv.patches)
+            raw, bias = np.matmul(conv.patches, conv.W, out=conv.out), conv.bias
         _relu_flat(raw, bias, self._flat)
         w, b, hidden = self._fc
         np.matmul(self._flat, w, out=hidden)

@@ -62,14 +62,12 @@ def _check_resume(out, config: CompressCommandConfig, seed: int) -> None:
     from common.rundir import to_jsonable
 
     saved = json.loads((out / "config.json").read_text())
-    before, now = dict(saved["config"]), to_jsonable(config)
-    before["compress"] = {k: v for k, v in before["compress"].items() if k != "rounds"}
-    now["compress"] = {k: v for k, v in now["compress"].items() if k != "rounds"}
-    changed = sorted(k for k in set(before) | set(now) if before.get(k) != now.get(k))
-    changed += sorted(f"compress.{k}" for k in now["compress"] if before["compress"].get(k) != now["compress"][k])
+    before, now = saved["config"], to_jsonable(config)
+    changed = [k for k in now if k != "compress" and before.get(k) != now[k]]
+    changed += [f"compress.{k}" for k in now["compress"]
+                if k != "rounds" and before["compress"].get(k) != now["compress"][k]]
     if saved.get("seed") != seed:
         changed.append("seed")
-    changed = [c for c in changed if c != "compress"]
     if changed:
         raise DistillError(f"--resume: {out} was made with other settings ({', '.join(changed)}); "
                            f"resume with its own or choose another --out")
@@ -86,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
     from common import rundir
     from distill.commands.train import check_device
     from imitation.checkpoint import load_checkpoint
-    from imitation.compress import CompressConfig, compress, policy_path, round_path
+    from imitation.compress import CompressConfig, completed_rounds, compress, policy_path, round_path
     from imitation.evaluate import batch1_latency_ms
     from imitation.networks import NetworkConfig
     from imitation.round_plot import plot_rounds
@@ -106,11 +104,10 @@ def run(args: argparse.Namespace) -> int:
     rundir.write_config(out, NAME, config, args.seed)
     writer = SummaryWriter(str(out / "tb"))
     bar = tqdm(total=args.rounds, desc=f"compress {game}", unit="round", disable=None)
+    bar.update(len(completed_rounds(out)))
     t0 = time.perf_counter()
-    entries: list[dict] = []
 
     def on_round(entry: dict) -> None:
-        entries.append(entry)
         step = entry["labels_total"]
         for name in ("new_state_agreement", "fit_agreement", "fit_loss", "eval_mean", "seconds"):
             writer.add_scalar(f"compress/{name}", entry[name], step)
