@@ -49,6 +49,7 @@ from imitation.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from imitation.evaluate import EvalProtocol, evaluate_policy
 from imitation.networks import NetworkConfig
 from imitation.policy import DistilledPolicy, PolicyConfig
+from imitation.rounds import checkpoint_path, policy_path   # a train run's layout: rounds, then policy.pt
 
 
 @dataclass(frozen=True)
@@ -89,15 +90,6 @@ class CompressConfig:
 
 def round_path(out: Path, round: int) -> Path:
     return out / "rounds" / f"round{round:04d}.npz"
-
-
-def checkpoint_path(out: Path, round: int) -> Path:
-    return out / "checkpoints" / f"round{round:04d}.pt"
-
-
-def policy_path(out: Path) -> Path:
-    """The student after the last round (a copy of its round checkpoint)."""
-    return out / "policy.pt"
 
 
 def _optimizer_path(out: Path, round: int) -> Path:

@@ -172,7 +172,7 @@ def latency(args) -> dict:
                         t0 = time.perf_counter()
                         policy.greedy(turn.obs)
                         policy_ms[name].append((time.perf_counter() - t0) * 1e3)
-                shipped = int(first.greedy(turn.obs)[0])
+                shipped = int(first.greedy(turn.obs)[0]) if variants else None
                 for name, act in variants.items():
                     x = torch.from_numpy(np.ascontiguousarray(turn.obs[None]))
                     for _ in range(args.repeats):
