@@ -130,7 +130,7 @@ def _train_seed(seed: int, round: int) -> int:
     return int(np.random.SeedSequence([seed, round, 7]).generate_state(1)[0])
 
 
-def _completed_rounds(out: Path) -> list[dict]:
+def completed_rounds(out: Path) -> list[dict]:
     """Round entries of a previous run whose checkpoints exist (the resumable prefix)."""
     path = out / "result.json"
     if not path.is_file():
@@ -190,7 +190,7 @@ def check_resume(out: Path, config: DistillConfig) -> None:
     # What the run has on disk is checked before anything is written: result.json here,
     # the manifest against the game and preprocessing; the chunks themselves are read
     # whole, and healed, before any labelling (_heal_labels).
-    _completed_rounds(out)
+    completed_rounds(out)
     if (labels_dir(out) / MANIFEST).exists():
         LabelDataset.open(labels_dir(out), expect=label_spec(config.game, config.collect.env))
 
@@ -221,7 +221,7 @@ def _fitted_alike(out: Path, before: NetworkReset | None, now: NetworkReset) -> 
     if before is None:
         return False
     return all(before.at(r) == now.at(r) and (not now.at(r) or before.epochs == now.epochs)
-               for r in range(len(_completed_rounds(out))))
+               for r in range(len(completed_rounds(out))))
 
 
 def _played_alike(out: Path, before: Algorithm | None, before_rounds: int, config: DistillConfig) -> bool:
@@ -233,7 +233,7 @@ def _played_alike(out: Path, before: Algorithm | None, before_rounds: int, confi
     now = config.algorithm
     if before is None or before.name != now.name:
         return False
-    played = {entry["round"] for entry in _completed_rounds(out)}
+    played = {entry["round"] for entry in completed_rounds(out)}
     if (labels_dir(out) / MANIFEST).is_file():
         played |= {r for r, _ in LabelDataset.open(labels_dir(out)).keys()}
     return all(before.rule(r, before_rounds) == now.rule(r, config.rounds)
@@ -244,7 +244,7 @@ def _check_new_round_count(out: Path, config: DistillConfig, before_rounds: int)
     """A resumed run may change ``--rounds`` (extend a run whose curve is still rising, or
     stop it earlier) when that changes neither a completed round nor the acting rule of
     any round already played: then the extended run equals one started with the new count."""
-    done = len(_completed_rounds(out))
+    done = len(completed_rounds(out))
     if config.rounds < done:
         raise DistillError(f"--resume --rounds {config.rounds}: {out} has already completed {done} "
                            f"rounds; pass --rounds >= {done}")
@@ -369,7 +369,7 @@ def run_distillation(config: DistillConfig, execution: Execution, out: Path,
         raise DistillError(f"{out} already holds a training run; pass --resume to continue it "
                            f"or choose another --out")
     dataset = LabelDataset.create(labels_dir(out), spec)
-    rounds: list[dict] = _completed_rounds(out) if resume else []
+    rounds: list[dict] = completed_rounds(out) if resume else []
     if rounds:
         policy = load_checkpoint(checkpoint_path(out, len(rounds) - 1), expect=spec,
                                  device=execution.device).policy

@@ -10,7 +10,9 @@ drive. See :mod:`imitation.rounds`.
 from __future__ import annotations
 
 import argparse
+import shutil
 from dataclasses import dataclass
+from pathlib import Path
 
 from common.errors import DistillError
 from distill.args import (NETWORKS, add_actions, add_out, add_seed, device_name, nonneg_int, positive_float,
@@ -124,6 +126,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--resume", action="store_true",
                         help="continue the run in --out where it stopped (same flags; --rounds may grow "
                              "to extend a finished run)")
+    b = parser.add_argument_group("branching another run")
+    b.add_argument("--branch-from", type=Path, default=None, metavar="DIR",
+                   help="start --out (a new folder) with rounds 0 to --after-round of the run in DIR, "
+                        "then continue under these flags, which must leave those rounds as they were "
+                        "played (as on --resume)")
+    b.add_argument("--after-round", type=nonneg_int, default=None, metavar="K",
+                   help="with --branch-from: the last round kept")
     add_seed(parser)
     add_out(parser)
 
@@ -201,6 +210,35 @@ def execution_of(args: argparse.Namespace):
                      device=args.device)
 
 
+def _prepare_out(args: argparse.Namespace, game: str, config) -> tuple[Path, bool]:
+    """(the run folder, whether its rounds so far are continued): the folder checked for
+    --resume, or made a branch of --branch-from (removed again if the flags would change a
+    copied round)."""
+    from common import rundir
+    from imitation.branch import check_branch, copy_rounds
+    from imitation.rounds import check_resume
+
+    if (args.branch_from is None) != (args.after_round is None):
+        raise DistillError("--branch-from DIR and --after-round K go together")
+    if args.branch_from is None:
+        out = rundir.prepare_out(args.out, NAME, game, resume=args.resume)
+        if args.resume:
+            check_resume(out, config)
+        return out, args.resume
+    if args.resume:
+        raise DistillError("--branch-from starts a new folder; continue a branch with --resume alone")
+    out = rundir.default_out(NAME, game) if args.out is None else Path(args.out)
+    check_branch(args.branch_from, out, args.after_round)
+    out = rundir.prepare_out(out, NAME, game, resume=False)
+    try:
+        copy_rounds(args.branch_from, out, args.after_round)
+        check_resume(out, config)
+    except DistillError:
+        shutil.rmtree(out, ignore_errors=True)   # empty or absent before check_branch
+        raise
+    return out, True
+
+
 def run(args: argparse.Namespace) -> int:
     from common import rundir
     from envs.atari import canonical_game
@@ -210,7 +248,7 @@ def run(args: argparse.Namespace) -> int:
     algorithm = build_algorithm(args.algo, **algorithm_settings(args))  # before torch, and any folder
     from envs.atari.determinism import require_exact_replay
     from imitation.networks import NetworkConfig
-    from imitation.rounds import check_resume, run_distillation
+    from imitation.rounds import run_distillation
 
     require_exact_replay(game)
     check_device(args.device)
@@ -218,14 +256,12 @@ def run(args: argparse.Namespace) -> int:
     config = distill_config(args, algorithm, policy, game, rounds=args.rounds,
                             episodes_per_round=args.episodes_per_round,
                             labels_per_episode=args.labels_per_episode, seed=args.seed)
-    out = rundir.prepare_out(args.out, NAME, game, resume=args.resume)
-    if args.resume:
-        check_resume(out, config)
+    out, resume = _prepare_out(args, game, config)
     swa_rounds = args.swa_rounds or 0
     rundir.write_config(out, NAME, TrainCommandConfig(config, execution_of(args), args.max_hours, swa_rounds),
                         args.seed)
     budget = None if args.max_hours is None else TimeBudget(args.max_hours)
-    result = run_distillation(config, execution_of(args), out, resume=args.resume, budget=budget,
+    result = run_distillation(config, execution_of(args), out, resume=resume, budget=budget,
                               swa_rounds=swa_rounds)
     agree = result["val_agreement"]
     stopped = f" (stopped by --max-hours {args.max_hours:g})" if result.get("stopped_by_budget") else ""

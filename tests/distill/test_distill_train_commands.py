@@ -248,6 +248,47 @@ def test_resume_with_more_rounds_extends_a_finished_run_exactly(trained, tmp_pat
     assert w_ref == w_ext
 
 
+def test_a_branch_continues_as_a_run_started_with_its_flags(trained, tmp_path):
+    """--branch-from DIR --after-round 0 with another schedule: round 0 copied (its rule is
+    the same under both schedules), round 1 played under the new one, equal label for label
+    and weight for weight to a run started with it. The source is left as it was."""
+    argv = ["train", "--algo", "dagger", "--rounds", "2", "--episodes-per-round", "2",
+            "--labels-per-episode", "20", "--schedule", "exponential:0.25", "--swa-rounds", "2", *TINY]
+    before = {p.name: p.stat().st_mtime_ns for p in (trained / "labels").iterdir()}
+    branch, fresh = tmp_path / "branch", tmp_path / "fresh"
+    assert main([*argv, "--branch-from", str(trained), "--after-round", "0", "--out", str(branch)]) == 0
+    assert main([*argv, "--out", str(fresh)]) == 0
+    a, b, src = (LabelDataset.open(d / "labels") for d in (branch, fresh, trained))
+    assert a.keys() == b.keys() == src.keys()
+    for key in a.keys():
+        np.testing.assert_array_equal(a.read_episode(*key).executed, b.read_episode(*key).executed)
+    assert not np.array_equal(a.read_episode(1, 0).executed, src.read_episode(1, 0).executed)
+
+    def sha(path):
+        return torch.load(path, weights_only=True)["weights_sha256"]
+    assert sha(branch / "checkpoints" / "round0000.pt") == sha(trained / "checkpoints" / "round0000.pt")
+    assert sha(branch / "policy.pt") == sha(fresh / "policy.pt")
+    assert sha(branch / "swa.pt") == sha(fresh / "swa.pt")
+    assert json.loads((branch / "branch.json").read_text()) == {"from": str(trained), "after_round": 0}
+    result = json.loads((branch / "result.json").read_text())
+    assert result["finished"] and [r["labels_total"] for r in result["rounds"]] == [40, 80]
+    assert {p.name: p.stat().st_mtime_ns for p in (trained / "labels").iterdir()} == before
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--after-round", "2"], "--after-round 2: {src} has completed rounds 0 to 1"),
+    (["--after-round", "0", "--labels-per-episode", "25"], "collect.labels_per_episode"),
+    (["--after-round", "0", "--resume"], "drop --resume"),
+])
+def test_a_branch_that_cannot_be_made_is_refused_and_leaves_no_folder(trained, tmp_path, extra, message):
+    out = tmp_path / "branch"
+    argv = ["train", "--algo", "dagger", "--rounds", "2", "--episodes-per-round", "2",
+            "--labels-per-episode", "20", "--schedule", "exponential:0.25", *TINY]
+    proc = run_cli(*argv, "--branch-from", str(trained), *extra, "--out", str(out))
+    assert proc.returncode == 2 and message.format(src=trained) in proc.stderr, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and not out.exists()
+
+
 def test_max_hours_stops_before_a_round_that_would_not_end_in_time(trained, tmp_path):
     """--max-hours stops the run before a round expected to overrun the budget; the run
     then resumes with no budget and equals the 2-round run: labels and weights."""
@@ -355,6 +396,8 @@ def test_compare_resumes_where_it_stopped_and_refuses_other_flags(tmp_path, caps
      "--guidance-from K (K > 1) and --early-guidance go together"),
     (["train", "--algo", "dagger", "--game", "pong", "--rounds", "0"], "must be a positive integer"),
     (["train", "--algo", "exit", "--game", "pong", "--max-hours", "0"], "--max-hours: must be a finite number > 0"),
+    (["train", "--algo", "exit", "--game", "pong", "--after-round", "3"],
+     "--branch-from DIR and --after-round K go together"),
     (["train", "--algo", "uct-classification", "--game", "pong", "--head", "regression"],
      "--head is a setting of dagger and plato, not of uct-classification"),
     (["compare", "--game", "pong", "--seeds", "0"], "must be a positive integer"),
