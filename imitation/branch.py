@@ -44,8 +44,9 @@ def check_branch(src: Path, dst: Path, after_round: int) -> None:
 def copy_rounds(src: Path, dst: Path, after_round: int) -> None:
     """Copy rounds 0 to ``after_round`` of the run in ``src`` into ``dst`` (checked by
     :func:`check_branch`): config.json, the label manifest and those rounds' chunks, their
-    checkpoints, result.json with their entries, ``policy.pt`` (round ``after_round``),
-    ``best.pt`` (the best of them) and ``branch.json``."""
+    checkpoints, their result entries (the run writes the rest of result.json when it
+    continues), ``policy.pt`` (round ``after_round``), ``best.pt`` (the best of them) and
+    ``branch.json``."""
     kept = completed_rounds(src)[:after_round + 1]
     source = LabelDataset.open(labels_dir(src))
     labels_dir(dst).mkdir(parents=True, exist_ok=True)

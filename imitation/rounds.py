@@ -381,7 +381,8 @@ def run_distillation(config: DistillConfig, execution: Execution, out: Path,
             episodes = dataset.episodes()   # the healed rounds' counts, as on disk
             rounds = [{**entry, **rundir.to_jsonable(_disk_counts(episodes, entry["round"]))}
                       for entry in rounds]
-            rundir.write_result(out, _payload(config, rounds, out, finished=False, swa_rounds=swa_rounds))
+    if rounds:   # continued (or branched, imitation.branch): result.json whole before any new round
+        rundir.write_result(out, _payload(config, rounds, out, finished=False, swa_rounds=swa_rounds))
     window = swa_window(rounds, swa_rounds) if swa_rounds else None
     if window is not None:   # a resumed run, perhaps one that ran without --swa-rounds
         save_weight_average(swa_path(out), [checkpoint_path(out, i) for i in window])
