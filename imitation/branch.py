@@ -8,6 +8,10 @@ checkpoints and result entries, and the run's config.json) into a new folder, wh
 decides, as for any resume, whether the new flags leave every copied round as it was
 played; the branch then equals a run started with them (tested). The source is only read.
 
+:func:`copy_labels` copies only the labels of the first rounds; ``distill compare`` uses it
+to give every method of a seed whose round 0 is the planner's alone the same round-0 labels
+(:mod:`imitation.compare_atari`).
+
 The new folder also gets ``branch.json`` ({"from", "after_round"}), which later resumes
 leave alone, so a branch names its origin.
 """
@@ -48,17 +52,25 @@ def copy_rounds(src: Path, dst: Path, after_round: int) -> None:
     continues), ``policy.pt`` (round ``after_round``), ``best.pt`` (the best of them) and
     ``branch.json``."""
     kept = completed_rounds(src)[:after_round + 1]
-    source = LabelDataset.open(labels_dir(src))
-    labels_dir(dst).mkdir(parents=True, exist_ok=True)
     checkpoint_path(dst, 0).parent.mkdir(parents=True, exist_ok=True)
     shutil.copy2(src / "config.json", dst / "config.json")
-    shutil.copy2(labels_dir(src) / MANIFEST, labels_dir(dst) / MANIFEST)
-    for r, e in source.keys():
-        if r <= after_round:
-            shutil.copy2(source.chunk_path(r, e), labels_dir(dst) / source.chunk_path(r, e).name)
+    copy_labels(src, dst, after_round)
     for entry in kept:
         shutil.copy2(checkpoint_path(src, entry["round"]), checkpoint_path(dst, entry["round"]))
     shutil.copy2(checkpoint_path(src, after_round), policy_path(dst))
     shutil.copy2(checkpoint_path(src, best_round(kept)), best_path(dst))
     (dst / "result.json").write_text(json.dumps({"finished": False, "rounds": kept}, indent=2) + "\n")
     (dst / BRANCH).write_text(json.dumps({"from": str(src), "after_round": after_round}, indent=2) + "\n")
+
+
+def copy_labels(src: Path, dst: Path, last_round: int) -> None:
+    """Copy the label manifest of the run in ``src``, and the label chunks of its rounds 0
+    to ``last_round``, into the run folder ``dst``. A chunk holds its seed, round and
+    episode, and ``--resume`` checks each one before it is used
+    (:func:`imitation.rounds.check_resume`, ``_heal_labels``)."""
+    source = LabelDataset.open(labels_dir(src))
+    labels_dir(dst).mkdir(parents=True, exist_ok=True)
+    shutil.copy2(labels_dir(src) / MANIFEST, labels_dir(dst) / MANIFEST)
+    for r, e in source.keys():
+        if r <= last_round:
+            shutil.copy2(source.chunk_path(r, e), labels_dir(dst) / source.chunk_path(r, e).name)

@@ -4,10 +4,22 @@ Every method runs the same number of rounds and episodes per round with the same
 and every labelling episode is cut after ``labels // (rounds * episodes_per_round)``
 labels, so each method gets the same label budget (less only where a game ends
 first). Each (method, seed) is a complete ``distill train`` run in
-``DIR/<method>/seed<S>/`` (its policy can be evaluated or resumed like any other). A
-resumed compare (``resume=True``) resumes each of those runs where it stopped: a
-finished one plays nothing, an interrupted one continues without losing a label, one
-not yet started starts.
+``DIR/<method>/seed<S>/`` (its policy can be evaluated or resumed like any other). The
+runs go seed by seed (every method of seed 0, then of seed 1, ...), so a compare stopped
+part-way has whole seeds to show. A resumed compare (``resume=True``) resumes each run
+where it stopped: a finished one plays nothing, an interrupted one continues without
+losing a label, one not yet started starts.
+
+**Round 0 is labelled once per seed.** Where a method's round 0 is the planner's alone
+(the planner acts, no network guides it: UCTtoClassification, DAgger, exit), its labels
+are a function of the seed and the collection settings only, the same for every such
+method. The first of them in ``--methods`` labels it; the others start from a copy of
+those chunks (:func:`imitation.branch.copy_labels`) and fit their own round-0 network on
+them, so each run equals the one it would have been alone (tested) at a fraction of the
+emulator time. The report's ``wall s`` still counts round 0's labelling for every method
+(the source's labelling seconds are added), so that it states what a run costs alone.
+PLATO's round 0 is its teacher mixed with its own initial network, and is labelled by
+PLATO.
 
 The report (:mod:`common.report`): score against labels per method, mean and std across
 seeds, and the collection statistics of the rounds after round 0, where the learner
@@ -32,7 +44,7 @@ COLUMNS = (
     Column("lives_lost_per_1000_steps", "lives lost / 1k steps (rounds ≥ 1)"),
     Column("episodes_ended_per_1000_steps", "games over / 1k steps (rounds ≥ 1)"),
     Column("action_mismatch", "executed ≠ planner (rounds ≥ 1)"),
-    Column("wall_seconds", "wall s"),
+    Column("wall_seconds", "wall s (as if alone)"),
 )
 
 
@@ -107,48 +119,105 @@ def _finite_or_nan(value: Any) -> float:
     return float(value) if value is not None and math.isfinite(float(value)) else math.nan
 
 
+def round0_labels_key(run: DistillConfig) -> str | None:
+    """What the round-0 labels of ``run`` are a function of, as one string, when that is the
+    planner alone: runs with equal keys label the same round 0 chunk for chunk (episode
+    seeds depend on the seed, round and episode only; :func:`imitation.collect.episode_seeds`).
+    None when round 0 depends on the method's own network (its rule needs the learner, or
+    a network guides the search)."""
+    import json
+
+    from common.rundir import to_jsonable
+
+    rule = run.algorithm.rule(0, run.rounds)
+    if rule.needs_learner or run.algorithm.guidance_of(0) is not None:
+        return None
+    return json.dumps({"game": run.game, "collect": to_jsonable(run.collect), "seed": run.seed,
+                       "episodes_per_round": run.episodes_per_round, "rule": repr(rule)}, sort_keys=True)
+
+
+def round0_labelling_seconds(result: dict[str, Any]) -> float:
+    """The seconds a run's round 0 spent labelling: its emulator frames over its labelling
+    speed (0 where it labelled nothing itself, e.g. a copy of another run's round 0)."""
+    entry = result["rounds"][0]
+    fps = entry.get("labeling_frames_per_second")
+    return entry["emulator_frames_total"] / fps if fps else 0.0
+
+
 def compare_atari(config: AtariCompareConfig, execution: Execution, out: Path,
                   resume: bool = False) -> dict[str, Any]:
-    """Train every method with every seed in ``out/<method>/seed<S>`` and write the report;
-    with ``resume``, a run whose folder already holds one continues it
+    """Train every method with every seed in ``out/<method>/seed<S>``, seed by seed, round 0
+    labelled once per seed where methods share it (:func:`round0_labels_key`), and write the
+    report; with ``resume``, a run whose folder already holds one continues it
     (:func:`imitation.rounds.check_resume` refuses one started with other settings)."""
     from tqdm import tqdm
 
     from common import rundir
-    from imitation.collect import collection_stats
-    from imitation.dataset import LabelDataset
-    from imitation.rounds import check_resume, labels_dir, run_distillation
+    from imitation.branch import copy_labels
+    from imitation.rounds import check_resume, run_distillation
 
-    methods = []
-    for method in config.methods:
-        curves, columns = [], {c.key: [] for c in COLUMNS}
-        for seed in config.seeds:
+    results: dict[tuple[str, int], dict[str, Any]] = {}
+    borrowed: dict[tuple[str, int], str] = {}   # (method, seed) -> the method whose round 0 it copied
+    for seed in config.seeds:
+        labelled: dict[str, str] = {}   # round-0 key -> the method that labelled it
+        for method in config.methods:
             run_out = out / method / f"seed{seed}"
             run = run_config(config, method, seed)
+            key = round0_labels_key(run)
+            source = labelled.get(key) if key is not None else None
             again = resume and (run_out / "config.json").is_file()
             rundir.prepare_out(run_out, "train", run.game, resume=True if again else None)
             if again:
                 check_resume(run_out, run)
             rundir.write_config(run_out, "train", {"run": run, "execution": execution}, seed)
-            tqdm.write(f"== {method}, seed {seed}: {run_out}{' (resumed)' if again else ''}")
-            result = run_distillation(run, execution, run_out, resume=again)
+            if source is not None and not again:
+                copy_labels(out / source / f"seed{seed}", run_out, last_round=0)
+            shared = f" (round 0's labels from {source})" if source is not None else ""
+            tqdm.write(f"== {method}, seed {seed}: {run_out}{' (resumed)' if again else ''}{shared}")
+            results[(method, seed)] = run_distillation(run, execution, run_out,
+                                                        resume=again or source is not None)
+            if source is not None:
+                borrowed[(method, seed)] = source
+            elif key is not None:
+                labelled[key] = method
+    return _report(config, out, results, borrowed)
+
+
+def _report(config: AtariCompareConfig, out: Path, results: dict[tuple[str, int], dict[str, Any]],
+            borrowed: dict[tuple[str, int], str]) -> dict[str, Any]:
+    """table.md, curves.png and result.json of the finished runs (:mod:`common.report`)."""
+    from imitation.collect import collection_stats
+    from imitation.dataset import LabelDataset
+    from imitation.rounds import labels_dir
+
+    methods = []
+    for method in config.methods:
+        curves, columns = [], {c.key: [] for c in COLUMNS}
+        for seed in config.seeds:
+            result = results[(method, seed)]
             rounds = result["rounds"]
             curves.append(SeedCurve(seed, [r["labels_total"] for r in rounds],
                                     [r["eval_mean"] for r in rounds]))
+            run_out = out / method / f"seed{seed}"
             later = [e for e in LabelDataset.open(labels_dir(run_out)).episodes() if e.round >= 1]
             stats = collection_stats(later)
             columns["labels_total"].append(result["labels_total"])
             columns["val_agreement"].append(_finite_or_nan(result["val_agreement"]))
             for key in ("lives_lost_per_1000_steps", "episodes_ended_per_1000_steps", "action_mismatch"):
                 columns[key].append(getattr(stats, key))
-            columns["wall_seconds"].append(result["wall_seconds"])
+            source = borrowed.get((method, seed))
+            own = round0_labelling_seconds(result)
+            charged = round0_labelling_seconds(results[(source, seed)]) if source and not own else 0.0
+            columns["wall_seconds"].append(result["wall_seconds"] + charged)
         methods.append(MethodRuns(method, curves, columns))
     t = config.runs[0]
     spec = ReportSpec(title=f"{t.game}: distillation methods at {config.labels} labels",
                       x_label="labels", y_label="evaluation score", final_header="final score",
                       columns=COLUMNS)
+    shared = {m: s for (m, _), s in borrowed.items()}
     extra = {"game": t.game, "label_budget": config.labels,
              "labels_per_episode": t.collect.labels_per_episode, "rounds": t.rounds,
              "episodes_per_round": t.episodes_per_round, "seeds_used": list(config.seeds),
+             "round0_labels_from": shared,
              "expert": t.collect.uct, "eval_protocol": t.eval}
     return write_report(out, spec, methods, extra=extra)

@@ -345,6 +345,36 @@ def test_compare_writes_table_curves_and_result(tmp_path):
     assert (tmp_path / "table.md").read_text().count("\n| ") >= 4
     assert (tmp_path / "curves.png").stat().st_size > 0
     assert (tmp_path / "dagger" / "seed1" / "policy.pt").is_file()
+    # round 0 labelled once per seed: DAgger copies UCC's (its planner acts in round 0), PLATO
+    # labels its own (its teacher mixes in its own network)
+    assert result["round0_labels_from"] == {"dagger": "uct-classification"}
+    for method, played in (("uct-classification", 1), ("dagger", 0), ("plato", 1)):
+        for seed in (0, 1):
+            run = json.loads((tmp_path / method / f"seed{seed}" / "result.json").read_text())
+            assert run["rounds"][0]["episodes_played"] == played
+    walls = {m: result["methods"][m]["columns"]["wall_seconds"]["mean"] for m in result["methods"]}
+    own = json.loads((tmp_path / "dagger" / "seed0" / "result.json").read_text())["wall_seconds"]
+    assert walls["dagger"] > own   # ... and its wall counts UCC's round-0 labelling, as if alone
+
+
+def test_a_compare_run_that_copies_round_0_equals_the_run_alone(tmp_path):
+    """DAgger in a compare starts from UCC's round-0 labels; every label and its weights
+    equal those of `distill train --algo dagger` with the same flags."""
+    flags = ["--rounds", "2", "--episodes-per-round", "1", "--schedule", "exponential:0.5", *TINY]
+    assert main(["compare", "--methods", "uct-classification,dagger", "--seeds", "1", "--labels", "40",
+                 *flags, "--out", str(tmp_path / "compare")]) == 0
+    assert main(["train", "--algo", "dagger", "--labels-per-episode", "20", *flags,
+                 "--out", str(tmp_path / "alone")]) == 0
+    runs = tmp_path / "compare" / "dagger" / "seed0", tmp_path / "alone"
+    assert json.loads((runs[0] / "result.json").read_text())["rounds"][0]["episodes_played"] == 0
+    a, b = (LabelDataset.open(d / "labels") for d in runs)
+    assert a.keys() == b.keys() == [(0, 0), (1, 0)]
+    for key in a.keys():
+        x, y = a.read_episode(*key), b.read_episode(*key)
+        for name in ("obs", "action", "q", "visits", "executed", "frames", "seed", "score"):
+            np.testing.assert_array_equal(getattr(x, name), getattr(y, name))
+    w = [torch.load(d / "policy.pt", weights_only=True)["weights_sha256"] for d in runs]
+    assert w[0] == w[1]
 
 
 def test_compare_resumes_where_it_stopped_and_refuses_other_flags(tmp_path, capsys):

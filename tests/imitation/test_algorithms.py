@@ -10,7 +10,7 @@ from envs.atari import AtariConfig
 from imitation.algorithms import (ALGORITHMS, DAgger, DAggerMix, ExpertIteration, Plato, PlannerActs,
                                   UCTClassification, UCTRegression, build_algorithm, learner_policy)
 from imitation.collect import CollectConfig
-from imitation.compare_atari import method_runs
+from imitation.compare_atari import method_runs, round0_labels_key
 from imitation.evaluate import EvalProtocol
 from imitation.policy import PolicyConfig
 from imitation.rounds import DistillConfig
@@ -90,6 +90,22 @@ def test_compare_builds_each_method_from_the_same_defaults_and_the_flags_that_ap
     with pytest.raises(ConfigError) as err:
         method_runs(("dagger",), shared, {}, {"q_weights": "visits"})
     assert err.value.field == "q_weights"
+
+
+def test_compare_shares_round_0_between_the_methods_whose_round_0_is_the_planner_s_alone():
+    from dataclasses import replace
+
+    keys = [round0_labels_key(_run(a)) for a in (
+        UCTClassification(), UCTRegression(), DAgger(), DAgger(ExponentialBeta(0.5)), ExpertIteration())]
+    assert None not in keys and len(set(keys)) == 1
+    # round 0 depends on the method's own network: PLATO's teacher, a learner that drives round 0
+    assert round0_labels_key(_run(Plato())) is None
+    assert round0_labels_key(_run(DAgger(ConstantBeta(0.5)))) is None
+    # ... and on the seed and the collection settings
+    base = _run(UCTClassification())
+    assert round0_labels_key(replace(base, seed=1)) != keys[0]
+    assert round0_labels_key(replace(base, episodes_per_round=3)) != keys[0]
+    assert round0_labels_key(replace(base, collect=replace(base.collect, uct=UCTConfig(max_depth=7)))) != keys[0]
 
 
 def test_exit_s_planner_acts_unless_its_schedule_lets_the_learner_drive():
