@@ -157,9 +157,11 @@ predates them was run with (so that such a run still resumes). One applies only 
 run's configuration has it (``algorithm.beta`` is exit's; DAgger's has always been there)."""
 
 
-def check_resume(out: Path, config: DistillConfig) -> None:
+def check_resume(out: Path, config: DistillConfig, branch_of: Path | None = None) -> None:
     """Refuse to resume ``out`` with a configuration other than the one it was started with,
-    or whose result.json or label manifest cannot be read or belongs to another game."""
+    or whose result.json or label manifest cannot be read or belongs to another game.
+    ``branch_of``: ``out`` holds rounds copied from that run (``--branch-from``), and a
+    refusal says so."""
     from common.rundir import to_jsonable
 
     path = out / "config.json"
@@ -182,6 +184,9 @@ def check_resume(out: Path, config: DistillConfig) -> None:
         others = [k for k in others if not k.startswith("algorithm.")]
     if any(k.startswith("reset.") for k in others) and _fitted_alike(out, before_reset, config.reset):
         others = [k for k in others if not k.startswith("reset.")]
+    if others and branch_of is not None:
+        raise DistillError(f"--branch-from {branch_of}: its copied rounds were played with other settings "
+                           f"({', '.join(others)} differ); change only flags that leave them as played")
     if others:
         raise DistillError(f"--resume: {out} was started with other settings ({', '.join(others)} "
                            f"differ); resume with the same flags or choose another --out")

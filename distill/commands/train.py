@@ -232,7 +232,7 @@ def _prepare_out(args: argparse.Namespace, game: str, config) -> tuple[Path, boo
     out = rundir.prepare_out(out, NAME, game, resume=False)
     try:
         copy_rounds(args.branch_from, out, args.after_round)
-        check_resume(out, config)
+        check_resume(out, config, branch_of=args.branch_from)
     except DistillError:
         shutil.rmtree(out, ignore_errors=True)   # empty or absent before check_branch
         raise

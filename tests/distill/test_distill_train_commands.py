@@ -277,7 +277,8 @@ def test_a_branch_continues_as_a_run_started_with_its_flags(trained, tmp_path):
 
 @pytest.mark.parametrize("extra, message", [
     (["--after-round", "2"], "--after-round 2: {src} has completed rounds 0 to 1"),
-    (["--after-round", "0", "--labels-per-episode", "25"], "collect.labels_per_episode"),
+    (["--after-round", "0", "--labels-per-episode", "25"],
+     "--branch-from {src}: its copied rounds were played with other settings (collect.labels_per_episode differ)"),
     (["--after-round", "0", "--resume"], "drop --resume"),
 ])
 def test_a_branch_that_cannot_be_made_is_refused_and_leaves_no_folder(trained, tmp_path, extra, message):
