@@ -37,6 +37,7 @@ from common.errors import ConfigError
 from common.report import Column, MethodRuns, ReportSpec, SeedCurve, write_report
 from imitation.algorithms import ALGORITHMS, build_algorithm, learner_policy, settings_of
 from imitation.rounds import DistillConfig, Execution
+from imitation.time_budget import Deadline
 
 COLUMNS = (
     Column("labels_total", "labels"),
@@ -144,12 +145,31 @@ def round0_labelling_seconds(result: dict[str, Any]) -> float:
     return entry["emulator_frames_total"] / fps if fps else 0.0
 
 
+def finished_runs(config: AtariCompareConfig, out: Path) -> int:
+    """How many of the compare's (method, seed) runs in ``out`` have finished."""
+    import json
+
+    done = 0
+    for method in config.methods:
+        for seed in config.seeds:
+            path = out / method / f"seed{seed}" / "result.json"
+            try:
+                done += bool(json.loads(path.read_text()).get("finished"))
+            except (OSError, ValueError, AttributeError):
+                pass
+    return done
+
+
 def compare_atari(config: AtariCompareConfig, execution: Execution, out: Path,
-                  resume: bool = False) -> dict[str, Any]:
+                  resume: bool = False, deadline: Deadline | None = None) -> dict[str, Any] | None:
     """Train every method with every seed in ``out/<method>/seed<S>``, seed by seed, round 0
     labelled once per seed where methods share it (:func:`round0_labels_key`), and write the
     report; with ``resume``, a run whose folder already holds one continues it
-    (:func:`imitation.rounds.check_resume` refuses one started with other settings)."""
+    (:func:`imitation.rounds.check_resume` refuses one started with other settings).
+
+    ``deadline``: start a round only where it is expected to end in time, and no run once it
+    has passed; a compare stopped so writes no report and returns None (``resume``
+    continues it)."""
     from tqdm import tqdm
 
     from common import rundir
@@ -161,6 +181,10 @@ def compare_atari(config: AtariCompareConfig, execution: Execution, out: Path,
     for seed in config.seeds:
         labelled: dict[str, str] = {}   # round-0 key -> the method that labelled it
         for method in config.methods:
+            if deadline is not None and deadline.passed():
+                tqdm.write(f"--stop-after-hours {deadline.hours:g}: stopping before {method}, seed {seed}; "
+                           f"--resume continues")
+                return None
             run_out = out / method / f"seed{seed}"
             run = run_config(config, method, seed)
             key = round0_labels_key(run)
@@ -175,7 +199,9 @@ def compare_atari(config: AtariCompareConfig, execution: Execution, out: Path,
             shared = f" (round 0's labels from {source})" if source is not None else ""
             tqdm.write(f"== {method}, seed {seed}: {run_out}{' (resumed)' if again else ''}{shared}")
             results[(method, seed)] = run_distillation(run, execution, run_out,
-                                                        resume=again or source is not None)
+                                                        resume=again or source is not None, budget=deadline)
+            if results[(method, seed)].get("stopped_by_budget"):
+                return None
             if source is not None:
                 borrowed[(method, seed)] = source
             elif key is not None:

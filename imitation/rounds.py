@@ -52,7 +52,7 @@ from imitation.dataset import MANIFEST, LabelDataset, LabelSpec, chunk_name
 from imitation.evaluate import EvalProtocol, evaluate_policy
 from imitation.policy import PolicyConfig
 from imitation.resets import NetworkReset
-from imitation.time_budget import TimeBudget
+from imitation.time_budget import RoundBudget
 from imitation.train_policy import TrainConfig
 from imitation.weight_average import save_weight_average, swa_window
 
@@ -350,13 +350,14 @@ def _new_policy(config: DistillConfig, spec: LabelSpec, device: str, seed: int |
 
 
 def run_distillation(config: DistillConfig, execution: Execution, out: Path,
-                     resume: bool = False, budget: TimeBudget | None = None,
+                     resume: bool = False, budget: RoundBudget | None = None,
                      swa_rounds: int = 0) -> dict[str, Any]:
     """Run (or resume) the rounds of ``config`` in ``out``; returns result.json's payload.
 
     ``budget``: start a round only where it is expected to end within the budget
-    (:mod:`imitation.time_budget`); a run stopped so has ``"finished": false`` and
-    ``"stopped_by_budget": true`` in result.json, and resumes with a larger budget.
+    (:mod:`imitation.time_budget`: the run's ``--max-hours``, or a command's deadline); a
+    run stopped so has ``"finished": false`` and ``"stopped_by_budget": true`` in
+    result.json, and resumes with a larger budget.
     ``swa_rounds`` W > 0: keep ``swa.pt``, the weight average of the best window of W
     rounds (:func:`imitation.weight_average.swa_window`)."""
     from torch.utils.tensorboard import SummaryWriter
@@ -400,10 +401,7 @@ def run_distillation(config: DistillConfig, execution: Execution, out: Path,
             reset = config.reset.at(r)
             if budget is not None and not budget.allows(rounds, reset):
                 stopped = True
-                tqdm.write(f"--max-hours {budget.hours:g}: stopping before round {r} "
-                           f"({budget.spent(rounds) / 3600:.2f} h of rounds so far, round {r} expected to take "
-                           f"{budget.expected(rounds, reset) / 60:.1f} min); --resume with a larger --max-hours "
-                           f"continues", file=sys.stderr)
+                tqdm.write(budget.stop_message(rounds, reset), file=sys.stderr)
                 break
             t0 = time.perf_counter()
             rule, guidance = algorithm.rule(r, config.rounds), algorithm.guidance_of(r)

@@ -13,11 +13,17 @@ round, :mod:`imitation.resets`, or not; round 0, the plain planner, counts as ne
 a round's labelling and its capped fit stay nearly constant from round to round, while
 a reset round's fit, a few passes over the whole dataset, grows with it, so the last
 reset round's time is scaled by how much the dataset has grown since.
+
+:class:`Deadline` is the other budget a round loop takes: a limit on one invocation of a
+command that trains many runs (``distill compare --stop-after-hours H``), measured on the
+clock from the command's start, so that a compare longer than a session stops cleanly
+between rounds and ``--resume`` continues it.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Sequence
+import time
+from dataclasses import dataclass, field
+from typing import Protocol, Sequence
 
 from common.errors import ConfigError
 
@@ -60,3 +66,47 @@ class TimeBudget:
         """Whether the next round (a reset round if ``reset``) is expected to end within
         the budget, after ``rounds``."""
         return self.spent(rounds) + self.expected(rounds, reset) <= self.seconds
+
+    def stop_message(self, rounds: Sequence[dict], reset: bool) -> str:
+        r = len(rounds)
+        return (f"--max-hours {self.hours:g}: stopping before round {r} ({self.spent(rounds) / 3600:.2f} h "
+                f"of rounds so far, round {r} expected to take {self.expected(rounds, reset) / 60:.1f} min); "
+                f"--resume with a larger --max-hours continues")
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """hours: the wall time, from ``start`` (a :func:`time.monotonic` reading; default: when
+    it is made), within which this command's rounds must end. A round starts only if it is
+    expected (:meth:`TimeBudget.expected`, from its own run's rounds) to end in time, so a
+    run's round 0 starts whenever the deadline has not passed."""
+
+    hours: float
+    start: float = field(default_factory=time.monotonic)
+
+    def __post_init__(self):
+        if not self.hours > 0:
+            raise ConfigError("stop_after_hours", f"must be positive, got {self.hours}")
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.start
+
+    def passed(self) -> bool:
+        return self.elapsed() >= 3600.0 * self.hours
+
+    def allows(self, rounds: Sequence[dict], reset: bool) -> bool:
+        return self.elapsed() + TimeBudget.expected(rounds, reset) <= 3600.0 * self.hours
+
+    def stop_message(self, rounds: Sequence[dict], reset: bool) -> str:
+        r = len(rounds)
+        return (f"--stop-after-hours {self.hours:g}: stopping before round {r} ({self.elapsed() / 3600:.2f} h "
+                f"since the start, round {r} expected to take {TimeBudget.expected(rounds, reset) / 60:.1f} "
+                f"min); --resume continues")
+
+
+class RoundBudget(Protocol):
+    """What the round loop asks of a budget (:class:`TimeBudget`, :class:`Deadline`)."""
+
+    def allows(self, rounds: Sequence[dict], reset: bool) -> bool: ...
+
+    def stop_message(self, rounds: Sequence[dict], reset: bool) -> str: ...

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass
 
-from distill.args import add_out, add_seed, given, positive_int
+from distill.args import add_out, add_seed, given, positive_float, positive_int
 from common.errors import DistillError
 
 NAME = "compare"
@@ -28,6 +28,7 @@ CONTROL_USES = ("schedule", "lambda_schedule")
 class AtariCompareCommand:
     compare: "AtariCompareConfig"   # noqa: F821 - imitation.compare_atari, imported lazily
     execution: "Execution"          # noqa: F821
+    stop_after_hours: float | None = None   # where this invocation stops, not what it labels
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -56,6 +57,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_collection_arguments(parser, eval_episodes=3)
     add_expert_arguments(parser, sims=ATARI_SIMS, depth=ATARI_DEPTH)
     add_guidance_arguments(parser, "the exit method, from round 1")
+    atari.add_argument("--stop-after-hours", type=positive_float, default=None, metavar="H",
+                       help="stop this invocation between rounds, before a round expected to end more than "
+                            "H hours after its start (a compare longer than a session); --resume continues")
     atari.add_argument("--resume", action="store_true",
                        help="continue the compare in --out where it stopped (same flags): finished runs "
                             "are kept, an interrupted one resumes, the rest start")
@@ -128,8 +132,10 @@ def run_atari(args: argparse.Namespace) -> int:
     from envs.atari import canonical_game
     from envs.atari.determinism import require_exact_replay
     from imitation.algorithms import UCTClassification, learner_policy
-    from imitation.compare_atari import AtariCompareConfig, compare_atari, labels_per_episode, method_runs, parse_methods
+    from imitation.compare_atari import (AtariCompareConfig, compare_atari, finished_runs, labels_per_episode,
+                                        method_runs, parse_methods)
     from imitation.networks import NetworkConfig
+    from imitation.time_budget import Deadline
 
     game = canonical_game(args.game)
     require_exact_replay(game)
@@ -146,11 +152,15 @@ def run_atari(args: argparse.Namespace) -> int:
     runs = method_runs(methods, shared, algorithm_settings(args), policy_options(args))
     config = AtariCompareConfig(runs, seeds, args.labels)
     out = rundir.prepare_out(args.out, "compare", game, resume=args.resume)
-    command = AtariCompareCommand(config, execution_of(args))
+    command = AtariCompareCommand(config, execution_of(args), args.stop_after_hours)
     if args.resume:
         check_same_compare(out, command)
     rundir.write_config(out, NAME, command, args.seed)
-    compare_atari(config, execution_of(args), out, resume=args.resume)
+    deadline = None if args.stop_after_hours is None else Deadline(args.stop_after_hours)
+    if compare_atari(config, execution_of(args), out, resume=args.resume, deadline=deadline) is None:
+        print(f"stopped by --stop-after-hours {args.stop_after_hours:g}: {finished_runs(config, out)} of "
+              f"{len(methods) * len(seeds)} runs finished in {out}; continue with the same flags and --resume")
+        return 0
     print((out / "table.md").read_text().rstrip())
     print(f"\n{len(methods)} methods x {len(seeds)} seeds at {args.labels} labels "
           f"({per_episode} per episode): {out}/table.md, curves.png, result.json")

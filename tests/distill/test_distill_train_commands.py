@@ -358,6 +358,19 @@ def test_compare_writes_table_curves_and_result(tmp_path):
     assert walls["dagger"] > own   # ... and its wall counts UCC's round-0 labelling, as if alone
 
 
+def test_a_compare_stops_between_rounds_at_its_deadline_and_resumes(tmp_path, capsys):
+    argv = ["compare", "--methods", "uct-classification,dagger", "--seeds", "1", "--labels", "40",
+            "--rounds", "2", "--episodes-per-round", "1", *TINY, "--out", str(tmp_path)]
+    assert main([*argv, "--stop-after-hours", "0.0001"]) == 0    # 0.36 s: round 0 runs, round 1 would overrun
+    assert "stopped by --stop-after-hours 0.0001: 0 of 2 runs finished" in capsys.readouterr().out
+    first = json.loads((tmp_path / "uct-classification" / "seed0" / "result.json").read_text())
+    assert first["stopped_by_budget"] and len(first["rounds"]) == 1
+    assert not (tmp_path / "dagger").exists() and not (tmp_path / "table.md").exists()
+    assert main([*argv, "--resume"]) == 0                         # the deadline is not a setting
+    result = json.loads((tmp_path / "result.json").read_text())
+    assert [c["x"] for c in result["methods"]["uct-classification"]["curves"]] == [[20, 40]]
+
+
 def test_a_compare_run_that_copies_round_0_equals_the_run_alone(tmp_path):
     """DAgger in a compare starts from UCC's round-0 labels; every label and its weights
     equal those of `distill train --algo dagger` with the same flags."""
@@ -447,6 +460,8 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, argv, message):
      "--head is a setting of dagger and plato, none of which is among the methods"),
     (["compare", "--game", "pong", "--methods", "dagger,ucc"], "unknown method 'ucc'"),
     (["compare", "--game", "pong", "--labels", "3"], "fewer than one label per episode"),
+    (["compare", "--game", "pong", "--stop-after-hours", "0"], "--stop-after-hours: must be a finite number > 0"),
+    (["compare", "--task", "pointmass", "--stop-after-hours", "1"], "--stop-after-hours: Atari (--game) only"),
     (["train", "--algo", "uct-classification", "--game", "pong", "--label-every", "4"],
      "--label-every is a setting of dagger and exit, not of uct-classification"),
     (["train", "--algo", "exit", "--game", "pong", "--label-every", "4"],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from common.errors import ConfigError
-from imitation.time_budget import TimeBudget
+from imitation.time_budget import Deadline, TimeBudget
 
 
 def _round(r: int, seconds: float, labels_total: int, reset: bool = False) -> dict:
@@ -41,3 +41,18 @@ def test_a_round_starts_only_if_it_is_expected_to_end_within_the_budget():
 def test_a_budget_must_be_positive(hours):
     with pytest.raises(ConfigError, match="max_hours"):
         TimeBudget(hours)
+
+
+def test_a_deadline_counts_from_the_command_s_start_and_expects_rounds_as_the_budget_does():
+    import time
+
+    started = Deadline(1.0, start=time.monotonic() - 3200.0)     # 400 s of the hour left
+    assert not started.passed()
+    assert started.allows(ROUNDS, reset=False)                 # 230 s expected
+    assert not started.allows(ROUNDS, reset=True)              # 480 s expected
+    assert not Deadline(1.0, start=time.monotonic() - 3400.0).allows(ROUNDS, reset=False)
+    assert Deadline(1.0, start=time.monotonic() - 3400.0).allows([], reset=False)   # round 0 always runs
+    assert Deadline(1.0, start=time.monotonic() - 3600.0).passed()
+    with pytest.raises(ConfigError) as err:
+        Deadline(0.0)
+    assert err.value.field == "stop_after_hours"
