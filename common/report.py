@@ -6,7 +6,11 @@ score or policy cost) and per-seed summary columns. Output, in ``DIR``:
 * ``result.json``: everything, under ``methods.<name>``: the per-seed curves, the band
   (mean and std across seeds on a common x grid), the final y and every column as
   ``{"mean", "std", "per_seed"}``;
-* ``table.md``: one row per method, mean ± std over seeds of the final y and each column;
+* ``table.md``: one row per method, mean ± std over seeds of the final y and each column,
+  then one row per pair of methods: the difference of their final means, whether it
+  exceeds the seed spread (the sum of the two stds), and, where both ran the same seeds,
+  in how many seeds the paired difference has the sign of the mean difference
+  (``result.json``'s ``pairs``);
 * ``curves.png``: one line per method (the band's mean) with a shaded ± std band; its
   last point is the table's final mean ± std.
 
@@ -114,7 +118,28 @@ def build_report(spec: ReportSpec, methods: Sequence[MethodRuns]) -> dict[str, A
                        for c in m.curves],
             "band": _band(m.curves),
         }
+    out["pairs"] = _pairs(out["methods"])
     return out
+
+
+def _pairs(methods: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Every pair (a, b) of methods, in table order: ``difference`` = mean final of a minus
+    b's; ``spread`` = the sum of their stds; ``beyond_spread``: |difference| > spread;
+    ``seeds_agreeing``: of the seeds both ran, how many have a per-seed difference of the
+    difference's sign (None if they share no seed)."""
+    names, pairs = list(methods), []
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            fa, fb = methods[a]["final"], methods[b]["final"]
+            diff, spread = fa["mean"] - fb["mean"], fa["std"] + fb["std"]
+            ya = dict(zip(methods[a]["seeds"], fa["per_seed"]))
+            yb = dict(zip(methods[b]["seeds"], fb["per_seed"]))
+            shared = [s for s in ya if s in yb]
+            agreeing = sum(np.sign(ya[s] - yb[s]) == np.sign(diff) != 0 for s in shared) if shared else None
+            pairs.append({"a": a, "b": b, "difference": diff, "spread": spread,
+                          "beyond_spread": bool(abs(diff) > spread), "seeds_agreeing": agreeing,
+                          "seeds_shared": len(shared)})
+    return pairs
 
 
 def format_number(value: float | None) -> str:
@@ -149,6 +174,13 @@ def render_table(spec: ReportSpec, payload: Mapping[str, Any]) -> str:
         lines.append("| " + " | ".join(cells) + " |")
     lines += ["", f"Mean ± standard deviation over seeds (population, ddof = 0); "
                   f"{spec.final_header} is the {spec.y_label} at the last point of each seed's curve."]
+    if payload.get("pairs"):
+        lines += ["", f"| methods a − b | difference of the {spec.final_header} | seed spread (std a + std b) | "
+                      f"beyond the spread | seeds where a − b has that sign |", "|---|---|---|---|---|"]
+        for p in payload["pairs"]:
+            seeds = "—" if p["seeds_agreeing"] is None else f"{p['seeds_agreeing']} of {p['seeds_shared']}"
+            lines.append(f"| {p['a']} − {p['b']} | {format_number(p['difference'])} | "
+                         f"{format_number(p['spread'])} | {'yes' if p['beyond_spread'] else 'no'} | {seeds} |")
     return "\n".join(lines) + "\n"
 
 

@@ -29,7 +29,14 @@ def _methods():
 
 
 def _table_rows(text):
-    rows = [line for line in text.splitlines() if line.startswith("|")]
+    """The first table of table.md (the methods'): its header and rows by method."""
+    lines = text.splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("|"))
+    rows = []
+    for line in lines[first:]:
+        if not line.startswith("|"):
+            break
+        rows.append(line)
     header = [c.strip() for c in rows[0].strip("|").split("|")]
     return header, {cells[0]: dict(zip(header, cells)) for cells in
                     ([c.strip() for c in r.strip("|").split("|")] for r in rows[2:])}
@@ -91,3 +98,25 @@ def test_missing_values_and_bad_input():
         build_report(spec, [MethodRuns("gps", [SeedCurve(0, [1], [1.0])], {})])
     with pytest.raises(ValueError, match="non-decreasing"):
         build_report(spec, [MethodRuns("gps", [SeedCurve(0, [2, 1], [1.0, 2.0])], {"success": [1.0]})])
+
+
+def test_pairs_say_which_differences_exceed_the_seed_spread():
+    def runs(name, finals, seeds=(0, 1, 2)):
+        return MethodRuns(name, [SeedCurve(s, [1.0, 2.0], [0.0, y]) for s, y in zip(seeds, finals)])
+
+    payload = build_report(ReportSpec("t", "labels", "score", "final score"), [
+        runs("exit", [-8.0, -12.0, -10.0]),          # mean -10, std 1.633
+        runs("dagger", [-18.0, -20.0, -16.0]),       # mean -18, std 1.633: 8 > 3.27, every seed agrees
+        runs("plato", [-19.0, -11.0, -15.0]),        # mean -15, std 3.266
+        runs("ucc", [-17.0, -19.0], seeds=(5, 6))])  # no seed shared with the others
+    pairs = {(p["a"], p["b"]): p for p in payload["pairs"]}
+    assert len(pairs) == 6
+    p = pairs[("exit", "dagger")]
+    assert p["difference"] == pytest.approx(8.0) and p["spread"] == pytest.approx(2 * 1.6329932)
+    assert p["beyond_spread"] and (p["seeds_agreeing"], p["seeds_shared"]) == (3, 3)
+    p = pairs[("dagger", "plato")]                     # -3 within 4.9; seed 1 goes the other way
+    assert not p["beyond_spread"] and p["seeds_agreeing"] == 2
+    assert pairs[("exit", "ucc")]["seeds_agreeing"] is None
+    text = render_table(ReportSpec("t", "labels", "score", "final score"), payload)
+    assert "| exit − dagger | 8 | 3.266 | yes | 3 of 3 |" in text
+    assert "| exit − ucc | 8 | 2.633 | yes | — |" in text

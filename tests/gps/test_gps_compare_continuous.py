@@ -46,7 +46,10 @@ def test_table_plot_and_json_agree(report):
     assert on_disk["task"] == "pointmass" and on_disk["env_step_budget"] == 80
     table = (out / "table.md").read_text().splitlines()
     rows = {line.split("|")[1].strip(): [c.strip() for c in line.split("|")[2:-1]]
-            for line in table if line.startswith("| ") and not line.startswith("| method")}
+            for line in table if line.startswith("| ") and not line.startswith("| method")
+            and " − " not in line.split("|")[1]}   # the methods' rows, not the pairs'
+    pairs = {line.split("|")[1].strip() for line in table if line.startswith("| ") and " − " in line.split("|")[1]}
+    assert pairs == {"methods a − b", "dagger − plato", "dagger − gps", "plato − gps"}
     assert rows.keys() == {"dagger", "plato", "gps"}
     for name, m in on_disk["methods"].items():
         finals = [c["y"][-1] for c in m["curves"]]
