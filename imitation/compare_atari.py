@@ -145,21 +145,6 @@ def round0_labelling_seconds(result: dict[str, Any]) -> float:
     return entry["emulator_frames_total"] / fps if fps else 0.0
 
 
-def finished_runs(config: AtariCompareConfig, out: Path) -> int:
-    """How many of the compare's (method, seed) runs in ``out`` have finished."""
-    import json
-
-    done = 0
-    for method in config.methods:
-        for seed in config.seeds:
-            path = out / method / f"seed{seed}" / "result.json"
-            try:
-                done += bool(json.loads(path.read_text()).get("finished"))
-            except (OSError, ValueError, AttributeError):
-                pass
-    return done
-
-
 def compare_atari(config: AtariCompareConfig, execution: Execution, out: Path,
                   resume: bool = False, deadline: Deadline | None = None) -> dict[str, Any] | None:
     """Train every method with every seed in ``out/<method>/seed<S>``, seed by seed, round 0
@@ -168,8 +153,8 @@ def compare_atari(config: AtariCompareConfig, execution: Execution, out: Path,
     (:func:`imitation.rounds.check_resume` refuses one started with other settings).
 
     ``deadline``: start a round only where it is expected to end in time, and no run once it
-    has passed; a compare stopped so writes no report and returns None (``resume``
-    continues it)."""
+    has passed; a compare stopped so reports the runs it has finished, marked
+    ``"partial": true`` (None if none has), and ``resume`` continues it."""
     from tqdm import tqdm
 
     from common import rundir
@@ -184,7 +169,7 @@ def compare_atari(config: AtariCompareConfig, execution: Execution, out: Path,
             if deadline is not None and deadline.passed():
                 tqdm.write(f"--stop-after-hours {deadline.hours:g}: stopping before {method}, seed {seed}; "
                            f"--resume continues")
-                return None
+                return _report(config, out, results, borrowed)
             run_out = out / method / f"seed{seed}"
             run = run_config(config, method, seed)
             key = round0_labels_key(run)
@@ -197,29 +182,37 @@ def compare_atari(config: AtariCompareConfig, execution: Execution, out: Path,
             if source is not None and not again:
                 copy_labels(out / source / f"seed{seed}", run_out, last_round=0)
             shared = f" (round 0's labels from {source})" if source is not None else ""
-            tqdm.write(f"== {method}, seed {seed}: {run_out}{' (resumed)' if again else ''}{shared}")
-            results[(method, seed)] = run_distillation(run, execution, run_out,
-                                                        resume=again or source is not None, budget=deadline)
-            if results[(method, seed)].get("stopped_by_budget"):
-                return None
+            k = len(results) + 1
+            tqdm.write(f"== run {k} of {len(config.seeds) * len(config.methods)}: {method}, seed {seed}: "
+                       f"{run_out}{' (resumed)' if again else ''}{shared}")
             if source is not None:
                 borrowed[(method, seed)] = source
             elif key is not None:
                 labelled[key] = method
+            results[(method, seed)] = run_distillation(run, execution, run_out,
+                                                        resume=again or source is not None, budget=deadline)
+            if results[(method, seed)].get("stopped_by_budget"):
+                return _report(config, out, results, borrowed)
     return _report(config, out, results, borrowed)
 
 
 def _report(config: AtariCompareConfig, out: Path, results: dict[tuple[str, int], dict[str, Any]],
-            borrowed: dict[tuple[str, int], str]) -> dict[str, Any]:
-    """table.md, curves.png and result.json of the finished runs (:mod:`common.report`)."""
+            borrowed: dict[tuple[str, int], str]) -> dict[str, Any] | None:
+    """table.md, curves.png and result.json of the finished runs (:mod:`common.report`),
+    ``"partial": true`` unless every (method, seed) has finished; None if none has."""
     from imitation.collect import collection_stats
     from imitation.dataset import LabelDataset
     from imitation.rounds import labels_dir
 
+    finished = {key for key, result in results.items() if result.get("finished")}
+    if not finished:
+        return None
     methods = []
     for method in config.methods:
         curves, columns = [], {c.key: [] for c in COLUMNS}
         for seed in config.seeds:
+            if (method, seed) not in finished:
+                continue
             result = results[(method, seed)]
             rounds = result["rounds"]
             curves.append(SeedCurve(seed, [r["labels_total"] for r in rounds],
@@ -235,13 +228,17 @@ def _report(config: AtariCompareConfig, out: Path, results: dict[tuple[str, int]
             own = round0_labelling_seconds(result)
             charged = round0_labelling_seconds(results[(source, seed)]) if source and not own else 0.0
             columns["wall_seconds"].append(result["wall_seconds"] + charged)
-        methods.append(MethodRuns(method, curves, columns))
+        if curves:
+            methods.append(MethodRuns(method, curves, columns))
     t = config.runs[0]
-    spec = ReportSpec(title=f"{t.game}: distillation methods at {config.labels} labels",
+    total = len(config.methods) * len(config.seeds)
+    partial = len(finished) < total
+    spec = ReportSpec(title=f"{t.game}: distillation methods at {config.labels} labels"
+                            + (f" (partial: {len(finished)} of {total} runs)" if partial else ""),
                       x_label="labels", y_label="evaluation score", final_header="final score",
                       columns=COLUMNS)
-    shared = {m: s for (m, _), s in borrowed.items()}
-    extra = {"game": t.game, "label_budget": config.labels,
+    shared = {m: s for (m, seed), s in borrowed.items() if (m, seed) in finished}
+    extra = {"game": t.game, "label_budget": config.labels, "partial": partial, "runs_finished": len(finished),
              "labels_per_episode": t.collect.labels_per_episode, "rounds": t.rounds,
              "episodes_per_round": t.episodes_per_round, "seeds_used": list(config.seeds),
              "round0_labels_from": shared,

@@ -132,8 +132,7 @@ def run_atari(args: argparse.Namespace) -> int:
     from envs.atari import canonical_game
     from envs.atari.determinism import require_exact_replay
     from imitation.algorithms import UCTClassification, learner_policy
-    from imitation.compare_atari import (AtariCompareConfig, compare_atari, finished_runs, labels_per_episode,
-                                        method_runs, parse_methods)
+    from imitation.compare_atari import AtariCompareConfig, compare_atari, labels_per_episode, method_runs, parse_methods
     from imitation.networks import NetworkConfig
     from imitation.time_budget import Deadline
 
@@ -157,11 +156,14 @@ def run_atari(args: argparse.Namespace) -> int:
         check_same_compare(out, command)
     rundir.write_config(out, NAME, command, args.seed)
     deadline = None if args.stop_after_hours is None else Deadline(args.stop_after_hours)
-    if compare_atari(config, execution_of(args), out, resume=args.resume, deadline=deadline) is None:
-        print(f"stopped by --stop-after-hours {args.stop_after_hours:g}: {finished_runs(config, out)} of "
-              f"{len(methods) * len(seeds)} runs finished in {out}; continue with the same flags and --resume")
+    payload = compare_atari(config, execution_of(args), out, resume=args.resume, deadline=deadline)
+    if payload is not None:
+        print((out / "table.md").read_text().rstrip())
+    if payload is None or payload["partial"]:
+        print(f"\nstopped by --stop-after-hours {args.stop_after_hours:g}: "
+              f"{payload['runs_finished'] if payload else 0} of {len(methods) * len(seeds)} runs finished in {out} "
+              f"(the table is theirs); continue with the same flags and --resume")
         return 0
-    print((out / "table.md").read_text().rstrip())
     print(f"\n{len(methods)} methods x {len(seeds)} seeds at {args.labels} labels "
           f"({per_episode} per episode): {out}/table.md, curves.png, result.json")
     return 0

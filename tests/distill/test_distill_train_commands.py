@@ -358,16 +358,49 @@ def test_compare_writes_table_curves_and_result(tmp_path):
     assert walls["dagger"] > own   # ... and its wall counts UCC's round-0 labelling, as if alone
 
 
-def test_a_compare_stops_between_rounds_at_its_deadline_and_resumes(tmp_path, capsys):
+class RoundsDeadline:
+    """A stand-in for imitation.time_budget.Deadline that allows a set number of rounds, then
+    has passed: the compare's stops, without depending on this machine's speed (the clock
+    itself is tested in tests/imitation/test_time_budget.py)."""
+
+    rounds_left = 0
+
+    def __init__(self, hours):
+        self.hours = hours
+
+    def allows(self, rounds, reset):
+        RoundsDeadline.rounds_left -= 1
+        return RoundsDeadline.rounds_left >= 0
+
+    def passed(self):
+        return RoundsDeadline.rounds_left < 0
+
+    def stop_message(self, rounds, reset):
+        return "deadline"
+
+
+def test_a_compare_stops_between_rounds_at_its_deadline_reports_what_finished_and_resumes(
+        tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("imitation.time_budget.Deadline", RoundsDeadline)
     argv = ["compare", "--methods", "uct-classification,dagger", "--seeds", "1", "--labels", "40",
             "--rounds", "2", "--episodes-per-round", "1", *TINY, "--out", str(tmp_path)]
-    assert main([*argv, "--stop-after-hours", "0.0001"]) == 0    # 0.36 s: round 0 runs, round 1 would overrun
-    assert "stopped by --stop-after-hours 0.0001: 0 of 2 runs finished" in capsys.readouterr().out
+    RoundsDeadline.rounds_left = 1                                 # UCC's round 0
+    assert main([*argv, "--stop-after-hours", "1"]) == 0
+    assert "stopped by --stop-after-hours 1: 0 of 2 runs finished" in capsys.readouterr().out
     first = json.loads((tmp_path / "uct-classification" / "seed0" / "result.json").read_text())
     assert first["stopped_by_budget"] and len(first["rounds"]) == 1
     assert not (tmp_path / "dagger").exists() and not (tmp_path / "table.md").exists()
-    assert main([*argv, "--resume"]) == 0                         # the deadline is not a setting
+    RoundsDeadline.rounds_left = 1                                 # UCC's round 1, then DAgger's round 0 stops
+    assert main([*argv, "--resume", "--stop-after-hours", "1"]) == 0
+    assert "1 of 2 runs finished" in capsys.readouterr().out
+    result = json.loads((tmp_path / "result.json").read_text())   # the finished run's report
+    assert result["partial"] and list(result["methods"]) == ["uct-classification"]
+    assert "(partial: 1 of 2 runs)" in (tmp_path / "table.md").read_text()
+    dagger = json.loads((tmp_path / "dagger" / "seed0" / "result.json").read_text())
+    assert dagger["stopped_by_budget"] and dagger["rounds"] == []  # stopped on UCC's copied round 0
+    assert main([*argv, "--resume"]) == 0                          # the deadline is not a setting
     result = json.loads((tmp_path / "result.json").read_text())
+    assert not result["partial"] and list(result["methods"]) == ["uct-classification", "dagger"]
     assert [c["x"] for c in result["methods"]["uct-classification"]["curves"]] == [[20, 40]]
 
 
