@@ -152,9 +152,10 @@ def compare_atari(config: AtariCompareConfig, execution: Execution, out: Path,
     report; with ``resume``, a run whose folder already holds one continues it
     (:func:`imitation.rounds.check_resume` refuses one started with other settings).
 
-    ``deadline``: start a round only where it is expected to end in time, and no run once it
-    has passed; a compare stopped so reports the runs it has finished, marked
-    ``"partial": true`` (None if none has), and ``resume`` continues it."""
+    ``deadline``: start a round only where it is expected to end in time (a finished run
+    plays none, so it is reported whatever the clock); a compare stopped so reports the
+    runs it has finished, marked ``"partial": true`` (None if none has), and ``resume``
+    continues it."""
     from tqdm import tqdm
 
     from common import rundir
@@ -166,10 +167,6 @@ def compare_atari(config: AtariCompareConfig, execution: Execution, out: Path,
     for seed in config.seeds:
         labelled: dict[str, str] = {}   # round-0 key -> the method that labelled it
         for method in config.methods:
-            if deadline is not None and deadline.passed():
-                tqdm.write(f"--stop-after-hours {deadline.hours:g}: stopping before {method}, seed {seed}; "
-                           f"--resume continues")
-                return _report(config, out, results, borrowed)
             run_out = out / method / f"seed{seed}"
             run = run_config(config, method, seed)
             key = round0_labels_key(run)

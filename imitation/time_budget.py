@@ -91,9 +91,6 @@ class Deadline:
     def elapsed(self) -> float:
         return time.monotonic() - self.start
 
-    def passed(self) -> bool:
-        return self.elapsed() >= 3600.0 * self.hours
-
     def allows(self, rounds: Sequence[dict], reset: bool) -> bool:
         return self.elapsed() + TimeBudget.expected(rounds, reset) <= 3600.0 * self.hours
 

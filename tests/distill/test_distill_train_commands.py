@@ -372,9 +372,6 @@ class RoundsDeadline:
         RoundsDeadline.rounds_left -= 1
         return RoundsDeadline.rounds_left >= 0
 
-    def passed(self):
-        return RoundsDeadline.rounds_left < 0
-
     def stop_message(self, rounds, reset):
         return "deadline"
 

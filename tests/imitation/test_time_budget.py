@@ -47,12 +47,11 @@ def test_a_deadline_counts_from_the_command_s_start_and_expects_rounds_as_the_bu
     import time
 
     started = Deadline(1.0, start=time.monotonic() - 3200.0)     # 400 s of the hour left
-    assert not started.passed()
     assert started.allows(ROUNDS, reset=False)                 # 230 s expected
     assert not started.allows(ROUNDS, reset=True)              # 480 s expected
     assert not Deadline(1.0, start=time.monotonic() - 3400.0).allows(ROUNDS, reset=False)
     assert Deadline(1.0, start=time.monotonic() - 3400.0).allows([], reset=False)   # round 0 always runs
-    assert Deadline(1.0, start=time.monotonic() - 3600.0).passed()
+    assert not Deadline(1.0, start=time.monotonic() - 3601.0).allows([], reset=False)   # ... until it has passed
     with pytest.raises(ConfigError) as err:
         Deadline(0.0)
     assert err.value.field == "stop_after_hours"
