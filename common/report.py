@@ -124,8 +124,8 @@ def build_report(spec: ReportSpec, methods: Sequence[MethodRuns]) -> dict[str, A
 
 def _pairs(methods: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Every pair (a, b) of methods, in table order: ``difference`` = mean final of a minus
-    b's; ``spread`` = the sum of their stds; ``beyond_spread``: |difference| > spread;
-    ``seeds_agreeing``: of the seeds both ran, how many have a per-seed difference of the
+    b's; ``spread`` = the sum of their stds; ``beyond_spread``: |difference| > spread, None
+    where either method has a single seed (its std of 0 is no spread); ``seeds_agreeing``: of the seeds both ran, how many have a per-seed difference of the
     difference's sign (None if they share no seed)."""
     names, pairs = list(methods), []
     for i, a in enumerate(names):
@@ -136,8 +136,9 @@ def _pairs(methods: Mapping[str, Any]) -> list[dict[str, Any]]:
             yb = dict(zip(methods[b]["seeds"], fb["per_seed"]))
             shared = [s for s in ya if s in yb]
             agreeing = sum(np.sign(ya[s] - yb[s]) == np.sign(diff) != 0 for s in shared) if shared else None
+            beyond = bool(abs(diff) > spread) if min(len(ya), len(yb)) > 1 else None
             pairs.append({"a": a, "b": b, "difference": diff, "spread": spread,
-                          "beyond_spread": bool(abs(diff) > spread), "seeds_agreeing": agreeing,
+                          "beyond_spread": beyond, "seeds_agreeing": agreeing,
                           "seeds_shared": len(shared)})
     return pairs
 
@@ -179,8 +180,9 @@ def render_table(spec: ReportSpec, payload: Mapping[str, Any]) -> str:
                       f"beyond the spread | seeds where a − b has that sign |", "|---|---|---|---|---|"]
         for p in payload["pairs"]:
             seeds = "—" if p["seeds_agreeing"] is None else f"{p['seeds_agreeing']} of {p['seeds_shared']}"
+            beyond = {True: "yes", False: "no", None: "— (one seed)"}[p["beyond_spread"]]
             lines.append(f"| {p['a']} − {p['b']} | {format_number(p['difference'])} | "
-                         f"{format_number(p['spread'])} | {'yes' if p['beyond_spread'] else 'no'} | {seeds} |")
+                         f"{format_number(p['spread'])} | {beyond} | {seeds} |")
     return "\n".join(lines) + "\n"
 
 

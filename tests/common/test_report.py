@@ -120,3 +120,16 @@ def test_pairs_say_which_differences_exceed_the_seed_spread():
     text = render_table(ReportSpec("t", "labels", "score", "final score"), payload)
     assert "| exit − dagger | 8 | 3.266 | yes | 3 of 3 |" in text
     assert "| exit − ucc | 8 | 2.633 | yes | — |" in text
+
+
+def test_a_pair_with_a_single_seed_has_no_spread_to_exceed():
+    spec = ReportSpec("t", "labels", "score", "final score")
+    payload = build_report(spec, [
+        MethodRuns("ucc", [SeedCurve(0, [1.0], [-11.8])]),
+        MethodRuns("dagger", [SeedCurve(0, [1.0], [-9.6])]),
+        MethodRuns("exit", [SeedCurve(s, [1.0], [y]) for s, y in ((0, -8.0), (1, -12.0))])])
+    pairs = {(p["a"], p["b"]): p for p in payload["pairs"]}
+    assert pairs[("ucc", "dagger")]["beyond_spread"] is None        # std 0 + 0 is no spread
+    assert pairs[("ucc", "exit")]["beyond_spread"] is None          # one side has one seed
+    assert pairs[("ucc", "dagger")]["seeds_agreeing"] == 1           # the paired sign still counts
+    assert "| ucc − dagger | -2.2 | 0 | — (one seed) | 1 of 1 |" in render_table(spec, payload)
