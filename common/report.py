@@ -125,8 +125,9 @@ def build_report(spec: ReportSpec, methods: Sequence[MethodRuns]) -> dict[str, A
 def _pairs(methods: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Every pair (a, b) of methods, in table order: ``difference`` = mean final of a minus
     b's; ``spread`` = the sum of their stds; ``beyond_spread``: |difference| > spread, None
-    where either method has a single seed (its std of 0 is no spread); ``seeds_agreeing``: of the seeds both ran, how many have a per-seed difference of the
-    difference's sign (None if they share no seed)."""
+    where either method has a single seed (its std of 0 is no spread); ``seeds_agreeing``:
+    of the seeds both ran, how many have a per-seed difference of the difference's sign
+    (None if they share no seed)."""
     names, pairs = list(methods), []
     for i, a in enumerate(names):
         for b in names[i + 1:]:
