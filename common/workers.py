@@ -14,6 +14,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import queue as queue_mod
+import sys
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, wait, FIRST_COMPLETED
@@ -40,12 +41,17 @@ def _init_worker(q, parent: int) -> None:
     global _progress_queue
     exit_with_parent(parent)
     _progress_queue = q
+    single_threaded()
+
+
+def single_threaded() -> None:
+    """Make this worker process run torch on one thread, without importing torch: the
+    import takes seconds, and UCT's labelling workers never use it. A torch imported later
+    reads OMP_NUM_THREADS; one already imported (by the parent's main module, which a
+    spawned worker re-runs) is told directly."""
     os.environ["OMP_NUM_THREADS"] = "1"
-    try:
-        import torch
-        torch.set_num_threads(1)
-    except ImportError:
-        pass
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(1)
 
 
 def report(*event: Any) -> None:

@@ -35,7 +35,7 @@ import numpy as np
 
 from common.errors import ConfigError
 from envs.atari import AtariConfig
-from imitation.metrics import Consistency, ExpertMaker, label_consistency
+from imitation.metrics import Consistency, ExpertMaker, label_consistencies
 from mcts.config import Budget, GuidanceConfig, UCTConfig
 
 
@@ -102,10 +102,10 @@ def compare_labellers(states: Sequence[Any], labeller: ExpertMaker, larger: Expe
     ``labeller(seed + 1)`` against ``labeller(seed + 2)``, and ``larger(seed + 3)`` against
     ``labeller(seed + 1)``. A labeller is a picklable maker of a fresh expert from a seed,
     e.g. ``partial(mcts.play.uct_expert, game, env, uct)``."""
-    independent = label_consistency(states, partial(labeller, seed + 1), partial(labeller, seed + 2),
-                                    action_set, workers=workers, on_result=on_result)
-    versus_larger = label_consistency(states, partial(larger, seed + 3), partial(labeller, seed + 1),
-                                      action_set, workers=workers, on_result=on_result)
+    independent, versus_larger = label_consistencies(
+        states, [(partial(labeller, seed + 1), partial(labeller, seed + 2)),
+                 (partial(larger, seed + 3), partial(labeller, seed + 1))],
+        action_set, workers=workers, on_result=on_result)
     frames, seconds = float(independent.frames.sum()), float(independent.seconds.sum())
     per_decision = frames / max(independent.frames.size, 1)
     fps = frames / seconds if seconds > 0 else float("nan")

@@ -24,13 +24,25 @@ from typing import Any, Callable, ContextManager, Sequence
 
 import numpy as np
 
-from imitation.policy import best_actions
 from mcts.decision import Expert
 
 # ALE action id -> its joystick direction (the action without the fire button):
 # NOOP FIRE UP RIGHT LEFT DOWN UPRIGHT UPLEFT DOWNRIGHT DOWNLEFT, then the *FIRE variants.
 JOYSTICK = np.array([0, 0, 2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5, 6, 7, 8, 9])
 DIRECTIONS = int(JOYSTICK.max()) + 1
+
+
+def best_actions(q: np.ndarray, action: np.ndarray) -> np.ndarray:
+    """[B, A] float32 indicator of the actions tied at the highest tried Q (q [B, A], NaN
+    for untried). Rows with no tried action mark the labelled ``action`` [B] alone."""
+    q = np.asarray(q, dtype=np.float64)
+    tried = np.isfinite(q)
+    top = np.where(tried, q, -np.inf).max(axis=-1, keepdims=True)
+    best = tried & (q == top)
+    none = ~tried.any(axis=-1)
+    best[none] = False
+    best[none, np.asarray(action)[none]] = True
+    return best.astype(np.float32)
 
 
 def fidelity(policy: float, expert: float, random: float) -> float:
@@ -164,15 +176,28 @@ def label_consistency(states: Sequence[Any], first: Labeller, second: Labeller, 
     state i is decided as decision i), each state labelled by a fresh expert of each, on
     ``workers`` processes. ``first`` and ``second`` with other seeds: two independent
     labellers; ``second`` with 16 times the budget: a labeller against a better one."""
+    return label_consistencies(states, [(first, second)], action_set, workers=workers, on_result=on_result)[0]
+
+
+def label_consistencies(states: Sequence[Any], pairs: Sequence[tuple[Labeller, Labeller]],
+                        action_set: Sequence[int], *, workers: int = 1,
+                        on_result: Callable[[int, Any], None] | None = None) -> list[Consistency]:
+    """:func:`label_consistency` of each ``(first, second)`` pair on the same ``states``,
+    all on one pool of ``workers`` processes (a pool's start-up is paid once).
+    ``on_result(i, r)`` counts the P x N probes, pair by pair."""
     from common.workers import run_tasks
 
-    tasks = [_Probe(first, second, s, i) for i, s in enumerate(states)]
+    tasks = [_Probe(first, second, s, i) for first, second in pairs for i, s in enumerate(states)]
     out = run_tasks(_decide_twice, tasks, workers, on_result=on_result)
-    A = len(action_set)
-    q = np.stack([o[0] for o in out]) if out else np.zeros((0, A))
-    return consistency(q, np.array([o[1] for o in out], np.int64), np.array([o[2] for o in out], np.int64),
-                       action_set, np.array([o[3] for o in out], np.int64).reshape(-1, 2),
-                       np.array([o[4] for o in out], np.float64).reshape(-1, 2))
+    A, N = len(action_set), len(states)
+    results = []
+    for p in range(len(pairs)):
+        o = out[p * N:(p + 1) * N]
+        q = np.stack([r[0] for r in o]) if o else np.zeros((0, A))
+        results.append(consistency(q, np.array([r[1] for r in o], np.int64), np.array([r[2] for r in o], np.int64),
+                                   action_set, np.array([r[3] for r in o], np.int64).reshape(-1, 2),
+                                   np.array([r[4] for r in o], np.float64).reshape(-1, 2)))
+    return results
 
 
 # -- the expert's score under the evaluation protocol --------------------------------------

@@ -48,6 +48,7 @@ from torch import nn
 
 from imitation.dataset import LabelBatch
 from imitation.fast_forward import FastForward
+from imitation.metrics import best_actions
 from imitation.networks import AtariConvNet, NetworkConfig
 from mcts.targets import completed_q_policy
 
@@ -107,19 +108,6 @@ class PolicyConfig:
 
 
 _EPS = 1e-8   # clamps a weighted mean's denominator (its numerator is 0 when it is)
-
-
-def best_actions(q: np.ndarray, action: np.ndarray) -> np.ndarray:
-    """[B, A] float32 indicator of the actions tied at the highest tried Q (q [B, A], NaN
-    for untried). Rows with no tried action mark the labelled ``action`` [B] alone."""
-    q = np.asarray(q, dtype=np.float64)
-    tried = np.isfinite(q)
-    top = np.where(tried, q, -np.inf).max(axis=-1, keepdims=True)
-    best = tried & (q == top)
-    none = ~tried.any(axis=-1)
-    best[none] = False
-    best[none, np.asarray(action)[none]] = True
-    return best.astype(np.float32)
 
 
 def resolve_device(device: str = "auto") -> torch.device:

@@ -26,12 +26,9 @@ def _ray():
 
 
 def _single_threaded(fn: Callable, task: Any, shared: Any) -> Any:
-    import os
+    from common.workers import single_threaded
 
-    os.environ["OMP_NUM_THREADS"] = "1"
-    import torch
-
-    torch.set_num_threads(1)
+    single_threaded()
     return fn(task, shared)
 
 

@@ -18,7 +18,8 @@ import torch
 
 from imitation.augment import random_shift
 from imitation.dataset import LabelDataset, Split
-from imitation.policy import DistilledPolicy, best_actions
+from imitation.metrics import best_actions
+from imitation.policy import DistilledPolicy
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
 
 PARENT = '''
@@ -70,3 +72,21 @@ def test_workers_exit_when_their_parent_is_killed(tmp_path):
         parent.kill()
         for pid in _children(parent.pid):
             os.kill(pid, signal.SIGKILL)
+
+
+
+@pytest.mark.parametrize("before, after", [("", "import torch"), ("import torch", "")],
+                         ids=["torch-imported-by-a-task", "torch-imported-by-the-main-module"])
+def test_a_worker_runs_torch_on_one_thread(before, after):
+    """A worker's start-up does not import torch (it takes seconds), and torch, whether a
+    task imports it or the parent's main module did, runs on one thread in it, so W
+    workers do not oversubscribe the cores."""
+    code = "; ".join(s for s in [
+        "import sys", before, "from common.workers import single_threaded",
+        "single_threaded()", "print('torch' in sys.modules)", after,
+        "import torch", "print(torch.get_num_threads())"] if s)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
+           "OMP_NUM_THREADS": "2"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == [str(bool(before)), "1"]

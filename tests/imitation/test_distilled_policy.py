@@ -267,13 +267,3 @@ def test_validation_agreement_is_reported_and_logged(tmp_path):
     assert result.val_losses == [pytest.approx(expected, rel=1e-5)]
     assert evaluate_agreement(policy, ds, "val", 0.3).loss == pytest.approx(expected, rel=1e-5)
     assert ("val/loss", result.val_losses[0], 2) in writer.scalars
-
-
-def test_classification_target_is_the_planners_tie_set():
-    """The planner picks uniformly among actions tied at the top Q: that is the target."""
-    from imitation.policy import best_actions
-
-    nan = np.nan
-    q = np.array([[0.5, 0.5, 0.1], [0.0, 0.0, 0.0], [nan, 0.2, 0.7], [nan, nan, nan]])
-    best = best_actions(q, np.array([1, 2, 2, 0]))
-    np.testing.assert_array_equal(best, [[1, 1, 0], [1, 1, 1], [0, 0, 1], [1, 0, 0]])
