@@ -156,9 +156,19 @@ class _Probe:
     index: int       # the decision number both experts decide with
 
 
+_warm = False   # whether this process has decided once (see _decide_twice)
+
+
 def _decide_twice(probe: _Probe) -> tuple[np.ndarray, int, int, tuple[int, int], tuple[float, float]]:
     """(q [A], first action, second action, their frames, their seconds) of two fresh
-    experts at one state."""
+    experts at one state. A worker process's first decision also loads the compiled
+    kernels (about a second, several decisions' worth), so each process first decides
+    once untimed, with a fresh expert whose decision is dropped."""
+    global _warm
+    if not _warm:
+        with probe.first() as expert:
+            expert.decide(probe.state, probe.index)
+        _warm = True
     decisions, seconds = [], []
     for make in (probe.first, probe.second):
         with make() as expert:

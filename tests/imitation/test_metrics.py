@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import contextlib
 import math
+import time
 from functools import partial
 
 import numpy as np
 import pytest
 
+from imitation import metrics
 from imitation.metrics import (agreement, best_actions, consistency, fidelity, informative,
                                joystick_agreement, joystick_match, label_consistency)
 from mcts.decision import Decision
@@ -88,7 +90,8 @@ def _maker(shift, log=None):
     return contextlib.nullcontext(StateExpert(shift, log))
 
 
-def test_label_consistency_of_agreeing_and_disagreeing_labellers():
+def test_label_consistency_of_agreeing_and_disagreeing_labellers(monkeypatch):
+    monkeypatch.setattr(metrics, "_warm", True)   # no untimed first decision in the log
     states = [0, 1, 2, 5]
     log = []
     same = label_consistency(states, partial(_maker, 0, log), partial(_maker, 3), PONG[:3])
@@ -101,6 +104,26 @@ def test_label_consistency_of_agreeing_and_disagreeing_labellers():
     # NOOP and FIRE share a direction: the second's FIRE where the first chose NOOP agrees
     assert other.joystick.value == pytest.approx(1 / 4)
     np.testing.assert_array_equal(other.second, [1, 2, 0, 0])
+
+
+class ColdStartExpert(StateExpert):
+    """A StateExpert whose first decision in a process takes 0.5 s longer, as
+    the planner's does while it loads its compiled kernels."""
+    started = False
+
+    def decide(self, root_state, t):
+        if not ColdStartExpert.started:
+            ColdStartExpert.started = True
+            time.sleep(0.5)
+        return super().decide(root_state, t)
+
+
+def test_a_process_s_first_decision_is_not_in_the_labellers_seconds(monkeypatch):
+    monkeypatch.setattr(metrics, "_warm", False)
+    monkeypatch.setattr(ColdStartExpert, "started", False)
+    make = partial(contextlib.nullcontext, ColdStartExpert(0))
+    c = label_consistency([0, 1, 2], make, make, PONG[:3])
+    assert ColdStartExpert.started and c.seconds.max() < 0.25
 
 
 def test_consistency_of_arrays_matches_the_two_agreements():
