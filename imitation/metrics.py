@@ -25,24 +25,12 @@ from typing import Any, Callable, ContextManager, Sequence
 import numpy as np
 
 from mcts.decision import Expert
+from mcts.targets import best_actions
 
 # ALE action id -> its joystick direction (the action without the fire button):
 # NOOP FIRE UP RIGHT LEFT DOWN UPRIGHT UPLEFT DOWNRIGHT DOWNLEFT, then the *FIRE variants.
 JOYSTICK = np.array([0, 0, 2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5, 6, 7, 8, 9])
 DIRECTIONS = int(JOYSTICK.max()) + 1
-
-
-def best_actions(q: np.ndarray, action: np.ndarray) -> np.ndarray:
-    """[B, A] float32 indicator of the actions tied at the highest tried Q (q [B, A], NaN
-    for untried). Rows with no tried action mark the labelled ``action`` [B] alone."""
-    q = np.asarray(q, dtype=np.float64)
-    tried = np.isfinite(q)
-    top = np.where(tried, q, -np.inf).max(axis=-1, keepdims=True)
-    best = tried & (q == top)
-    none = ~tried.any(axis=-1)
-    best[none] = False
-    best[none, np.asarray(action)[none]] = True
-    return best.astype(np.float32)
 
 
 def fidelity(policy: float, expert: float, random: float) -> float:

@@ -48,9 +48,8 @@ from torch import nn
 
 from imitation.dataset import LabelBatch
 from imitation.fast_forward import FastForward
-from imitation.metrics import best_actions
 from imitation.networks import AtariConvNet, NetworkConfig
-from mcts.targets import completed_q_policy
+from mcts.targets import best_actions, completed_q_policy
 
 Head = Literal["classification", "regression"]
 Target = Literal["action", "visits", "completed-q"]

@@ -18,8 +18,8 @@ import torch
 
 from imitation.augment import random_shift
 from imitation.dataset import LabelDataset, Split
-from imitation.metrics import best_actions
 from imitation.policy import DistilledPolicy
+from mcts.targets import best_actions
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""What a search's root statistics say beyond its action: a value target and a weight.
+"""What a search's root statistics say beyond its action: its tie set, a value target, a
+weight and an improved policy target.
 
 Both come from the root's children (A actions): ``visits`` [A] (n_a), ``value_sum`` [A]
 (sum of the returns through a) and ``value_sq`` [A] (sum of their squares).
@@ -13,6 +14,9 @@ Both come from the root's children (A actions): ``visits`` [A] (n_a), ``value_su
   is within the noise of its rollouts teaches the policy little (issue 14: "a state whose
   preference is not significant gets a small weight"). With one tried action, or a tie
   at the top, it is 0; with returns of no spread and a strict preference, it is 1.
+* :func:`best_actions`: the actions tied at the highest tried Q, among which the planner
+  picks uniformly: UCTtoClassification's target (Guo et al. 2014), and what agreement
+  with a label is measured against.
 * :func:`completed_q_policy`: a policy target from a batch of labels, Gumbel MuZero's
   improved policy softmax(log prior + sigma(completed Q)) (``--target completed-q``).
 """
@@ -23,6 +27,19 @@ import numpy as np
 Z_FULL = 2.0
 """A preference this many standard errors wide gets the full weight 1 (about 95% one-sided
 confidence that the chosen action is better than the runner-up)."""
+
+
+def best_actions(q: np.ndarray, action: np.ndarray) -> np.ndarray:
+    """[B, A] float32 indicator of the actions tied at the highest tried Q (q [B, A], NaN
+    for untried). Rows with no tried action mark the labelled ``action`` [B] alone."""
+    q = np.asarray(q, dtype=np.float64)
+    tried = np.isfinite(q)
+    top = np.where(tried, q, -np.inf).max(axis=-1, keepdims=True)
+    best = tried & (q == top)
+    none = ~tried.any(axis=-1)
+    best[none] = False
+    best[none, np.asarray(action)[none]] = True
+    return best.astype(np.float32)
 
 
 def search_value(visits: np.ndarray, value_sum: np.ndarray) -> float:

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from common.errors import ConfigError
+from imitation import metrics
 from imitation.label_quality import LabelQualityConfig, compare_labellers, scaled
 from mcts.config import Budget, UCTConfig
 from mcts.decision import Decision
@@ -37,7 +38,8 @@ def one_hot(random: bool, seed: int, log: list | None = None):
     return contextlib.nullcontext(OneHot(seed, random, log))
 
 
-def test_a_deterministic_expert_agrees_with_itself_and_a_larger_one():
+def test_a_deterministic_expert_agrees_with_itself_and_a_larger_one(monkeypatch):
+    monkeypatch.setattr(metrics, "_warm", True)   # no untimed first decision in the log
     states = list(range(30))
     log: list = []
     q = compare_labellers(states, partial(one_hot, False, log=log), partial(one_hot, False), PONG, seed=5)

@@ -10,19 +10,12 @@ import numpy as np
 import pytest
 
 from imitation import metrics
-from imitation.metrics import (agreement, best_actions, consistency, fidelity, informative,
-                               joystick_agreement, joystick_match, label_consistency)
+from imitation.metrics import (agreement, consistency, fidelity, informative, joystick_agreement,
+                               joystick_match, label_consistency)
 from mcts.decision import Decision
 
 PONG = (0, 1, 3, 4, 11, 12)   # NOOP FIRE RIGHT LEFT RIGHTFIRE LEFTFIRE: directions 0 0 3 4 3 4
 NAN = math.nan
-
-
-def test_classification_target_is_the_planners_tie_set():
-    """The planner picks uniformly among actions tied at the top Q: that is the target."""
-    q = np.array([[0.5, 0.5, 0.1], [0.0, 0.0, 0.0], [NAN, 0.2, 0.7], [NAN, NAN, NAN]])
-    best = best_actions(q, np.array([1, 2, 2, 0]))
-    np.testing.assert_array_equal(best, [[1, 1, 0], [1, 1, 1], [0, 0, 1], [1, 0, 0]])
 
 
 def test_fidelity_is_zero_at_random_one_at_the_expert_and_undefined_without_a_gap():

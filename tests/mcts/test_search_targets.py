@@ -1,11 +1,18 @@
-"""Policy targets from a search's root statistics (mcts.targets): Gumbel MuZero's
-completed-Q improved policy (Danihelka et al. 2022)."""
+"""Policy targets from a search's root statistics (mcts.targets): the planner's tie set
+(UCTtoClassification), and Gumbel MuZero's completed-Q improved policy (Danihelka et al. 2022)."""
 import numpy as np
 import pytest
 
-from mcts.targets import C_SCALE, C_VISIT, completed_q_policy
+from mcts.targets import C_SCALE, C_VISIT, best_actions, completed_q_policy
 
 NAN = np.nan
+
+
+def test_classification_target_is_the_planners_tie_set():
+    """The planner picks uniformly among actions tied at the top Q: that is the target."""
+    q = np.array([[0.5, 0.5, 0.1], [0.0, 0.0, 0.0], [NAN, 0.2, 0.7], [NAN, NAN, NAN]])
+    best = best_actions(q, np.array([1, 2, 2, 0]))
+    np.testing.assert_array_equal(best, [[1, 1, 0], [1, 1, 1], [0, 0, 1], [1, 0, 0]])
 
 
 def test_the_formula_on_one_root():
