@@ -39,7 +39,7 @@ gives (log pi, value) for a batch, what a guided search asks (:class:`mcts.guide
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, get_args
+from typing import Literal
 
 import numpy as np
 import torch
@@ -49,11 +49,9 @@ from torch import nn
 from imitation.dataset import LabelBatch
 from imitation.fast_forward import FastForward
 from imitation.networks import AtariConvNet, NetworkConfig
-from mcts.targets import best_actions, completed_q_policy
+from mcts.targets import TARGETS, Target, best_actions, completed_q_policy
 
 Head = Literal["classification", "regression"]
-Target = Literal["action", "visits", "completed-q"]
-TARGETS: tuple[str, ...] = get_args(Target)
 QWeights = Literal["uniform", "visits"]
 LabelWeights = Literal["uniform", "search"]
 

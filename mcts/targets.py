@@ -19,10 +19,20 @@ Both come from the root's children (A actions): ``visits`` [A] (n_a), ``value_su
   with a label is measured against.
 * :func:`completed_q_policy`: a policy target from a batch of labels, Gumbel MuZero's
   improved policy softmax(log prior + sigma(completed Q)) (``--target completed-q``).
+
+:data:`TARGETS` names the policy targets a learner can take from a label (``--target``):
+the planner's action (ties spread uniformly, :func:`best_actions`), the root's visit
+distribution, or the completed-Q policy. They live here, with no torch import, so that
+the command line can offer them without loading the learner.
 """
 from __future__ import annotations
 
+from typing import Literal, get_args
+
 import numpy as np
+
+Target = Literal["action", "visits", "completed-q"]
+TARGETS: tuple[str, ...] = get_args(Target)
 
 Z_FULL = 2.0
 """A preference this many standard errors wide gets the full weight 1 (about 95% one-sided

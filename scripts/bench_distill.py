@@ -807,7 +807,7 @@ def _labels_total(run: Path) -> int:
 def main() -> None:
     from distill.args import Parser, nonneg_int, positive_float, positive_int, probability
     from distill.expert_args import guidance_overrides
-    from imitation.policy import TARGETS
+    from mcts.targets import TARGETS
     from mcts.config import UCTConfig
 
     p = Parser(prog="bench_distill", description=__doc__.splitlines()[0])

@@ -20,9 +20,9 @@ from distill.args import (NETWORKS, add_actions, add_out, add_seed, device_name,
 from distill.expert_args import (add_expert_arguments, add_guidance_arguments, expert_config, guidance_config,
                                 guidance_overrides)
 from imitation.algorithms import ALGORITHMS, DAgger, ExpertIteration, Plato
-from imitation.policy import TARGETS
 from imitation.resets import NetworkReset
 from imitation.time_budget import TimeBudget
+from mcts.targets import TARGETS
 
 NAME = "train"
 HELP = "distil the planner into a policy (UCTtoClassification/Regression, DAgger, PLATO, expert iteration)"

@@ -18,6 +18,18 @@ def test_help_lists_every_command():
         assert name.replace("_", "-") in out
 
 
+def test_the_parser_of_every_command_is_built_without_the_heavy_libraries():
+    """Refused input and --help are answered in a fraction of a second (README, "Start-up
+    time of refused commands"): no command's arguments may import torch, the JIT, the
+    emulator or Ray; they are imported inside ``run``."""
+    heavy = ("torch", "numba", "gymnasium", "ale_py", "ray", "matplotlib", "tensorboard")
+    code = ("import sys; from distill.cli import build_parser; build_parser(); "
+            f"print(' '.join(m for m in {heavy!r} if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == []
+
+
 @pytest.mark.parametrize("argv, message", [
     (["env-check", "--game", "pnog"], "unknown game 'pnog'; did you mean pong"),
     (["env-check", "--game", "pong", "--steps", "-1"], "must be a positive integer"),
