@@ -807,8 +807,8 @@ def _labels_total(run: Path) -> int:
 def main() -> None:
     from distill.args import Parser, nonneg_int, positive_float, positive_int, probability
     from distill.expert_args import guidance_overrides
-    from mcts.targets import TARGETS
     from mcts.config import UCTConfig
+    from mcts.targets import TARGETS
 
     p = Parser(prog="bench_distill", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="what", required=True, parser_class=Parser)
