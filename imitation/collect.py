@@ -23,7 +23,7 @@ from __future__ import annotations
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -296,12 +296,31 @@ class CollectionStats:
 
 def collection_stats(episodes: Sequence[EpisodeSummary]) -> CollectionStats:
     """The statistics of ``episodes`` (NaN rates when there are no steps or labels)."""
-    steps = sum(e.env_steps for e in episodes)
-    labels = sum(e.labels for e in episodes)
-    lives = sum(e.lives_lost for e in episodes)
-    ended = sum(int(e.terminated) for e in episodes)
+    return _stats(len(episodes), sum(e.env_steps for e in episodes), sum(e.labels for e in episodes),
+                  sum(e.lives_lost for e in episodes), sum(int(e.terminated) for e in episodes),
+                  sum(e.differing for e in episodes), sum(e.score for e in episodes))
+
+
+def merged_collection_stats(parts: Sequence[Mapping[str, Any]]) -> CollectionStats:
+    """The statistics of the episodes of several parts, each given as the JSON of its
+    :class:`CollectionStats` (a round entry's ``collection`` in result.json, non-finite
+    rates written as null): equal to :func:`collection_stats` of all their episodes
+    without reading them. The counts add up; a part's differing labels and score come back
+    from its rates (``action_mismatch * labels`` is that integer exactly)."""
+    def count(part, rate, of):
+        value = part[rate]
+        return 0.0 if value is None or not part[of] else value * part[of]
+
+    return _stats(sum(p["episodes"] for p in parts), sum(p["env_steps"] for p in parts),
+                  sum(p["labels"] for p in parts), sum(p["lives_lost"] for p in parts),
+                  sum(p["episodes_ended"] for p in parts),
+                  sum(round(count(p, "action_mismatch", "labels")) for p in parts),
+                  sum(count(p, "score_per_1000_steps", "env_steps") / 1000.0 for p in parts))
+
+
+def _stats(episodes: int, steps: int, labels: int, lives: int, ended: int, differing: int,
+           score: float) -> CollectionStats:
     per_k = (lambda n: 1000.0 * n / steps) if steps else (lambda n: float("nan"))
-    mismatch = sum(e.differing for e in episodes) / labels if labels else float("nan")
-    score = sum(e.score for e in episodes)
-    return CollectionStats(len(episodes), steps, labels, lives, ended, per_k(lives), per_k(ended), mismatch,
+    mismatch = differing / labels if labels else float("nan")
+    return CollectionStats(episodes, steps, labels, lives, ended, per_k(lives), per_k(ended), mismatch,
                            per_k(score))

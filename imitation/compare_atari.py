@@ -10,6 +10,15 @@ part-way has whole seeds to show. A resumed compare (``resume=True``) resumes ea
 where it stopped: a finished one plays nothing, an interrupted one continues without
 losing a label, one not yet started starts.
 
+**A finished run is its record.** The report reads only the runs' result.json (a run's
+collection statistics are its rounds' entries merged,
+:func:`imitation.collect.merged_collection_stats`), and a resumed compare takes a finished
+run from its result.json without opening its labels or checkpoints. So a compare whose
+folder keeps only its records (config.json, result.json and plots; ``results/.gitignore``
+leaves the labels, checkpoints and TensorBoard logs out of git) resumes on a machine that
+has lost the rest: the finished runs stay finished, and a run that would have copied a lost
+round 0 labels its own, the same labels.
+
 **Round 0 is labelled once per seed.** Where a method's round 0 is the planner's alone
 (the planner acts, no network guides it: UCTtoClassification, DAgger, exit), its labels
 are a function of the seed and the collection settings only, the same for every such
@@ -148,9 +157,11 @@ def round0_labelling_seconds(result: dict[str, Any]) -> float:
 def compare_atari(config: AtariCompareConfig, execution: Execution, out: Path,
                   resume: bool = False, deadline: Deadline | None = None) -> dict[str, Any] | None:
     """Train every method with every seed in ``out/<method>/seed<S>``, seed by seed, round 0
-    labelled once per seed where methods share it (:func:`round0_labels_key`), and write the
-    report; with ``resume``, a run whose folder already holds one continues it
-    (:func:`imitation.rounds.check_resume` refuses one started with other settings).
+    labelled once per seed where methods share it (:func:`round0_labels_key`; copied from
+    the first earlier method whose round-0 chunks are on disk), and write the report; with
+    ``resume``, a run whose folder already holds one continues it
+    (:func:`imitation.rounds.check_resume` refuses one started with other settings), or is
+    taken as it is where its result.json says it finished.
 
     ``deadline``: start a round only where it is expected to end in time (a finished run
     plays none, so it is reported whatever the clock); a compare stopped so reports the
@@ -163,44 +174,93 @@ def compare_atari(config: AtariCompareConfig, execution: Execution, out: Path,
     from imitation.rounds import check_resume, run_distillation
 
     results: dict[tuple[str, int], dict[str, Any]] = {}
-    borrowed: dict[tuple[str, int], str] = {}   # (method, seed) -> the method whose round 0 it copied
     for seed in config.seeds:
-        labelled: dict[str, str] = {}   # round-0 key -> the method that labelled it
-        for method in config.methods:
+        for m, method in enumerate(config.methods):
             run_out = out / method / f"seed{seed}"
             run = run_config(config, method, seed)
-            key = round0_labels_key(run)
-            source = labelled.get(key) if key is not None else None
             again = resume and (run_out / "config.json").is_file()
             rundir.prepare_out(run_out, "train", run.game, resume=True if again else None)
             if again:
                 check_resume(run_out, run)
+            k = len(results) + 1
+            head = f"== run {k} of {len(config.seeds) * len(config.methods)}: {method}, seed {seed}: {run_out}"
+            record = _finished_record(run_out, run) if again else None
+            if record is not None:
+                tqdm.write(f"{head} (finished)")
+                results[(method, seed)] = record
+                continue
             rundir.write_config(run_out, "train", {"run": run, "execution": execution}, seed)
-            if source is not None and not again:
+            source = None if again else _round0_source(config, seed, config.methods[:m], run, out)
+            if source is not None:
                 copy_labels(out / source / f"seed{seed}", run_out, last_round=0)
             shared = f" (round 0's labels from {source})" if source is not None else ""
-            k = len(results) + 1
-            tqdm.write(f"== run {k} of {len(config.seeds) * len(config.methods)}: {method}, seed {seed}: "
-                       f"{run_out}{' (resumed)' if again else ''}{shared}")
-            if source is not None:
-                borrowed[(method, seed)] = source
-            elif key is not None:
-                labelled[key] = method
+            tqdm.write(f"{head}{' (resumed)' if again else ''}{shared}")
             results[(method, seed)] = run_distillation(run, execution, run_out,
                                                         resume=again or source is not None, budget=deadline)
             if results[(method, seed)].get("stopped_by_budget"):
-                return _report(config, out, results, borrowed)
-    return _report(config, out, results, borrowed)
+                return _report(config, out, results)
+    return _report(config, out, results)
 
 
-def _report(config: AtariCompareConfig, out: Path, results: dict[tuple[str, int], dict[str, Any]],
-            borrowed: dict[tuple[str, int], str]) -> dict[str, Any] | None:
-    """table.md, curves.png and result.json of the finished runs (:mod:`common.report`),
-    ``"partial": true`` unless every (method, seed) has finished; None if none has."""
-    from imitation.collect import collection_stats
-    from imitation.dataset import LabelDataset
+def _finished_record(run_out: Path, run: DistillConfig) -> dict[str, Any] | None:
+    """The result.json of the finished run in ``run_out`` (every round of ``run`` played),
+    or None. A finished run is taken from its record alone: its folder may have lost its
+    labels and checkpoints (a compare kept in git keeps only its runs' records)."""
+    import json
+
+    path = run_out / "result.json"
+    if not path.is_file():
+        return None
+    result = json.loads(path.read_text())
+    return result if result.get("finished") and len(result["rounds"]) == run.rounds else None
+
+
+def _round0_source(config: AtariCompareConfig, seed: int, earlier: tuple[str, ...], run: DistillConfig,
+                   out: Path) -> str | None:
+    """The first of the ``earlier`` methods of ``seed`` whose round 0 has the same labels as
+    ``run``'s (:func:`round0_labels_key`) and whose folder holds all of its round-0 chunks,
+    or None (``run`` labels its own round 0)."""
+    from imitation.dataset import MANIFEST, LabelDataset
     from imitation.rounds import labels_dir
 
+    key = round0_labels_key(run)
+    if key is None:
+        return None
+    for method in earlier:
+        source = labels_dir(out / method / f"seed{seed}")
+        if round0_labels_key(run_config(config, method, seed)) == key and (source / MANIFEST).is_file() \
+                and all(LabelDataset.open(source).has(0, e) for e in range(run.episodes_per_round)):
+            return method
+    return None
+
+
+def round0_sources(config: AtariCompareConfig, results: dict[tuple[str, int], dict[str, Any]]
+                   ) -> dict[tuple[str, int], str]:
+    """(method, seed) -> the method whose round-0 labels that run copied: a run whose round 0
+    played no episode, and whose round-0 labels are those of an earlier method of its seed
+    (the first such; where :func:`compare_atari` found that one's chunks gone and copied a
+    later one's, the labels are the same)."""
+    sources = {}
+    for (method, seed), result in results.items():
+        run = run_config(config, method, seed)
+        key = round0_labels_key(run)
+        if key is None or not result["rounds"] or result["rounds"][0]["episodes_played"]:
+            continue
+        earlier = config.methods[:config.methods.index(method)]
+        same = [m for m in earlier if round0_labels_key(run_config(config, m, seed)) == key]
+        if same:
+            sources[(method, seed)] = same[0]
+    return sources
+
+
+def _report(config: AtariCompareConfig, out: Path, results: dict[tuple[str, int], dict[str, Any]]
+            ) -> dict[str, Any] | None:
+    """table.md, curves.png and result.json of the finished runs (:mod:`common.report`),
+    ``"partial": true`` unless every (method, seed) has finished; None if none has. Read from
+    the runs' result.json alone (a run's collection statistics are its rounds' entries merged)."""
+    from imitation.collect import merged_collection_stats
+
+    borrowed = round0_sources(config, results)
     finished = {key for key, result in results.items() if result.get("finished")}
     if not finished:
         return None
@@ -214,9 +274,7 @@ def _report(config: AtariCompareConfig, out: Path, results: dict[tuple[str, int]
             rounds = result["rounds"]
             curves.append(SeedCurve(seed, [r["labels_total"] for r in rounds],
                                     [r["eval_mean"] for r in rounds]))
-            run_out = out / method / f"seed{seed}"
-            later = [e for e in LabelDataset.open(labels_dir(run_out)).episodes() if e.round >= 1]
-            stats = collection_stats(later)
+            stats = merged_collection_stats([r["collection"] for r in rounds[1:]])
             columns["labels_total"].append(result["labels_total"])
             columns["val_agreement"].append(_finite_or_nan(result["val_agreement"]))
             for key in ("lives_lost_per_1000_steps", "episodes_ended_per_1000_steps", "action_mismatch"):

@@ -18,6 +18,7 @@ from distill.cli import main
 from imitation.dataset import LabelDataset
 from imitation.rounds import best_round
 
+ROOT = Path(__file__).resolve().parents[2]
 TINY = ["--game", "pong", "--sims", "4", "--depth", "5", "--max-episode-frames", "400",
         "--eval-episodes", "1", "--epochs", "1"]
 ROUND_KEYS = {"round", "labels_total", "emulator_frames_total", "eval_mean", "eval_std",
@@ -451,6 +452,48 @@ def test_compare_resumes_where_it_stopped_and_refuses_other_flags(tmp_path, caps
     assert "labels" in err and "differ" in err, err
     assert main([*argv, "--resume", "--out", str(tmp_path / "nothing")]) == 2
     assert "there is no compare run to resume" in capsys.readouterr().err
+
+
+def test_a_compare_kept_as_records_resumes_on_a_machine_without_its_labels(tmp_path):
+    """A compare whose folder kept only what results/.gitignore lets into git (no labels,
+    checkpoints or TensorBoard logs) resumes: its finished UCC run is taken from its record,
+    untouched, and DAgger, stopped before it started, labels its own round 0 (UCC's chunks
+    are gone): every label and weight, and every number of the report but DAgger's wall and
+    the copy it no longer made, equal an uninterrupted compare's."""
+    import shutil
+
+    ignored = [line.rstrip("/") for line in (ROOT / "results" / ".gitignore").read_text().splitlines()
+               if line and not line.startswith("#")]
+    argv = ["compare", "--methods", "uct-classification,dagger", "--seeds", "1", "--labels", "20",
+            "--rounds", "2", "--episodes-per-round", "1", *TINY]
+    reference, kept = tmp_path / "reference", tmp_path / "kept"
+    assert main([*argv, "--out", str(reference)]) == 0
+    shutil.copytree(reference, kept, ignore=shutil.ignore_patterns(*ignored))
+    ucc = kept / "uct-classification" / "seed0"
+    assert not (ucc / "labels").exists() and not (ucc / "policy.pt").exists()
+    record = (ucc / "result.json").read_bytes()
+    shutil.rmtree(kept / "dagger" / "seed0")
+    (kept / "result.json").unlink()
+    assert main([*argv, "--resume", "--out", str(kept)]) == 0
+    assert (ucc / "result.json").read_bytes() == record and not (ucc / "labels").exists()
+    runs = reference / "dagger" / "seed0", kept / "dagger" / "seed0"
+    assert [json.loads((d / "result.json").read_text())["rounds"][0]["episodes_played"] for d in runs] == [0, 1]
+    a, b = (LabelDataset.open(d / "labels") for d in runs)
+    assert a.keys() == b.keys() == [(0, 0), (1, 0)]
+    for key in a.keys():
+        x, y = a.read_episode(*key), b.read_episode(*key)
+        for name in ("obs", "action", "q", "visits", "executed"):
+            np.testing.assert_array_equal(getattr(x, name), getattr(y, name))
+    w = [torch.load(d / "policy.pt", weights_only=True)["weights_sha256"] for d in runs]
+    assert w[0] == w[1]
+    before, after = (json.loads((d / "result.json").read_text()) for d in (reference, kept))
+    assert (before["round0_labels_from"], after["round0_labels_from"]) == ({"dagger": "uct-classification"}, {})
+    for method in ("uct-classification", "dagger"):
+        x, y = before["methods"][method], after["methods"][method]
+        assert x["curves"] == y["curves"]
+        for column in x["columns"]:
+            if (method, column) != ("dagger", "wall_seconds"):
+                assert x["columns"][column] == y["columns"][column], (method, column)
 
 
 @pytest.mark.parametrize("argv, message", [

@@ -11,7 +11,7 @@ import torch
 
 from imitation.algorithms import (DAgger, DAggerMix, Plato, PlannerActs, PlatoTeacher, UCTClassification,
                                   UCTRegression, build_algorithm)
-from imitation.collect import collection_stats, play_and_label
+from imitation.collect import collection_stats, merged_collection_stats, play_and_label
 from imitation.dataset import EpisodeRecorder, LabelDataset, LabelSpec
 from imitation.policy import DistilledPolicy, PolicyConfig
 from imitation.schedules import ExponentialBeta, GeometricLambda
@@ -129,6 +129,35 @@ def test_collection_statistics_on_a_controlled_case(tmp_path):
     assert stats.action_mismatch == pytest.approx(3 / 38)
     assert stats.score_per_1000_steps == pytest.approx(1000 * 2 / 40)
     assert math.isnan(collection_stats([]).action_mismatch)
+
+
+def test_merged_collection_statistics_equal_those_of_all_the_episodes():
+    """A compare reports a run's rounds >= 1 from result.json alone: the rounds' statistics,
+    as written there (JSON, NaN as null), merge into those of all their episodes. Averaging
+    the rounds' rates would not: the parts differ in size."""
+    from types import SimpleNamespace
+
+    from common.rundir import to_jsonable
+
+    rng = np.random.default_rng(3)
+
+    def episode():
+        labels = int(rng.integers(1, 1500))
+        return SimpleNamespace(env_steps=labels + int(rng.integers(0, 40)), labels=labels,
+                               lives_lost=int(rng.integers(0, 4)), terminated=bool(rng.integers(0, 2)),
+                               differing=int(rng.integers(0, labels + 1)), score=float(rng.integers(-21, 22)))
+
+    parts = [[episode() for _ in range(n)] for n in (4, 1, 0, 3)]   # a round may have no episode
+    merged = merged_collection_stats([to_jsonable(collection_stats(part)) for part in parts])
+    whole = collection_stats([e for part in parts for e in part])
+    assert (merged.episodes, merged.env_steps, merged.labels, merged.lives_lost, merged.episodes_ended) == \
+        (whole.episodes, whole.env_steps, whole.labels, whole.lives_lost, whole.episodes_ended)
+    assert merged.action_mismatch == whole.action_mismatch    # the differing counts come back exactly
+    assert merged.lives_lost_per_1000_steps == whole.lives_lost_per_1000_steps
+    assert merged.score_per_1000_steps == pytest.approx(whole.score_per_1000_steps, rel=1e-12)
+    rates = [collection_stats(part).action_mismatch for part in parts if part]
+    assert not math.isclose(float(np.mean(rates)), whole.action_mismatch)
+    assert math.isnan(merged_collection_stats([to_jsonable(collection_stats([]))]).action_mismatch)
 
 
 # -- acting rules ------------------------------------------------------------------------
