@@ -363,7 +363,7 @@ def run_distillation(config: DistillConfig, execution: Execution, out: Path,
     from torch.utils.tensorboard import SummaryWriter
     from tqdm import tqdm
 
-    from common import rundir
+    from common import machine, rundir
     from imitation.checkpoint import load_checkpoint, save_checkpoint
     from imitation.round_plot import plot_rounds
     from imitation.train_policy import train_policy
@@ -446,6 +446,7 @@ def run_distillation(config: DistillConfig, execution: Execution, out: Path,
                 "episodes_played": len(outcomes),
                 "wall_seconds": time.perf_counter() - t0,
                 "collection": stats,
+                "machine": machine.describe(),
             }
             rounds.append(rundir.to_jsonable(entry))
             if best_round(rounds) == r:

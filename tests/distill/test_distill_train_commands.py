@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 TINY = ["--game", "pong", "--sims", "4", "--depth", "5", "--max-episode-frames", "400",
         "--eval-episodes", "1", "--epochs", "1"]
 ROUND_KEYS = {"round", "labels_total", "emulator_frames_total", "eval_mean", "eval_std",
-              "val_agreement", "wall_seconds", "collection"}
+              "val_agreement", "wall_seconds", "collection", "machine"}
 COLLECTION_KEYS = {"lives_lost_per_1000_steps", "episodes_ended_per_1000_steps", "action_mismatch",
                    "score_per_1000_steps"}
 
@@ -47,6 +47,8 @@ def test_train_writes_rounds_checkpoints_and_scalars(trained):
     assert result["finished"] and [r["round"] for r in result["rounds"]] == [0, 1]
     for entry in result["rounds"]:
         assert ROUND_KEYS <= set(entry) and COLLECTION_KEYS <= set(entry["collection"])
+        assert entry["machine"]["torch_cpu_capability"] == torch.backends.cpu.get_cpu_capability()
+        assert entry["machine"]["cores"] == os.cpu_count() and entry["machine"]["cpu"]
     r0, r1 = result["rounds"]
     assert (r0["labels_total"], r1["labels_total"]) == (40, 80)  # cumulative
     assert 0 < r0["emulator_frames_total"] < r1["emulator_frames_total"]
