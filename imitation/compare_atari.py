@@ -234,7 +234,7 @@ def _round0_source(config: AtariCompareConfig, seed: int, earlier: tuple[str, ..
     return None
 
 
-def round0_sources(config: AtariCompareConfig, results: dict[tuple[str, int], dict[str, Any]]
+def _round0_sources(config: AtariCompareConfig, results: dict[tuple[str, int], dict[str, Any]]
                    ) -> dict[tuple[str, int], str]:
     """(method, seed) -> the method whose round-0 labels that run copied: a run whose round 0
     played no episode, and whose round-0 labels are those of an earlier method of its seed
@@ -260,7 +260,7 @@ def _report(config: AtariCompareConfig, out: Path, results: dict[tuple[str, int]
     the runs' result.json alone (a run's collection statistics are its rounds' entries merged)."""
     from imitation.collect import merged_collection_stats
 
-    borrowed = round0_sources(config, results)
+    borrowed = _round0_sources(config, results)
     finished = {key for key, result in results.items() if result.get("finished")}
     if not finished:
         return None
