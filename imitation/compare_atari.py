@@ -175,7 +175,7 @@ def compare_atari(config: AtariCompareConfig, execution: Execution, out: Path,
 
     results: dict[tuple[str, int], dict[str, Any]] = {}
     for seed in config.seeds:
-        for m, method in enumerate(config.methods):
+        for method in config.methods:
             run_out = out / method / f"seed{seed}"
             run = run_config(config, method, seed)
             again = resume and (run_out / "config.json").is_file()
@@ -190,7 +190,7 @@ def compare_atari(config: AtariCompareConfig, execution: Execution, out: Path,
                 results[(method, seed)] = record
                 continue
             rundir.write_config(run_out, "train", {"run": run, "execution": execution}, seed)
-            source = None if again else _round0_source(config, seed, config.methods[:m], run, out)
+            source = None if again else _round0_source(config, method, seed, out)
             if source is not None:
                 copy_labels(out / source / f"seed{seed}", run_out, last_round=0)
             shared = f" (round 0's labels from {source})" if source is not None else ""
@@ -215,40 +215,42 @@ def _finished_record(run_out: Path, run: DistillConfig) -> dict[str, Any] | None
     return result if result.get("finished") and len(result["rounds"]) == run.rounds else None
 
 
-def _round0_source(config: AtariCompareConfig, seed: int, earlier: tuple[str, ...], run: DistillConfig,
-                   out: Path) -> str | None:
-    """The first of the ``earlier`` methods of ``seed`` whose round 0 has the same labels as
-    ``run``'s (:func:`round0_labels_key`) and whose folder holds all of its round-0 chunks,
-    or None (``run`` labels its own round 0)."""
+def _sharing_round0(config: AtariCompareConfig, method: str, seed: int) -> list[str]:
+    """The methods before ``method`` in ``--methods`` whose seed-``seed`` round 0 has the
+    same labels as its own (:func:`round0_labels_key`); none where its round 0 depends on
+    its own network."""
+    key = round0_labels_key(run_config(config, method, seed))
+    if key is None:
+        return []
+    earlier = config.methods[:config.methods.index(method)]
+    return [m for m in earlier if round0_labels_key(run_config(config, m, seed)) == key]
+
+
+def _round0_source(config: AtariCompareConfig, method: str, seed: int, out: Path) -> str | None:
+    """The first method sharing round 0 with ``method`` (:func:`_sharing_round0`) whose
+    folder holds all of its round-0 chunks, or None (``method`` labels its own round 0)."""
     from imitation.dataset import MANIFEST, LabelDataset
     from imitation.rounds import labels_dir
 
-    key = round0_labels_key(run)
-    if key is None:
-        return None
-    for method in earlier:
-        source = labels_dir(out / method / f"seed{seed}")
-        if round0_labels_key(run_config(config, method, seed)) == key and (source / MANIFEST).is_file() \
-                and all(LabelDataset.open(source).has(0, e) for e in range(run.episodes_per_round)):
-            return method
+    for source in _sharing_round0(config, method, seed):
+        chunks = labels_dir(out / source / f"seed{seed}")
+        if (chunks / MANIFEST).is_file():
+            dataset = LabelDataset.open(chunks)
+            if all(dataset.has(0, e) for e in range(config.runs[0].episodes_per_round)):
+                return source
     return None
 
 
 def _round0_sources(config: AtariCompareConfig, results: dict[tuple[str, int], dict[str, Any]]
-                   ) -> dict[tuple[str, int], str]:
+                    ) -> dict[tuple[str, int], str]:
     """(method, seed) -> the method whose round-0 labels that run copied: a run whose round 0
-    played no episode, and whose round-0 labels are those of an earlier method of its seed
-    (the first such; where :func:`compare_atari` found that one's chunks gone and copied a
-    later one's, the labels are the same)."""
+    played no episode, and the first method sharing its round 0 (:func:`_sharing_round0`;
+    where :func:`compare_atari` found that one's chunks gone and copied a later one's, the
+    labels are the same)."""
     sources = {}
     for (method, seed), result in results.items():
-        run = run_config(config, method, seed)
-        key = round0_labels_key(run)
-        if key is None or not result["rounds"] or result["rounds"][0]["episodes_played"]:
-            continue
-        earlier = config.methods[:config.methods.index(method)]
-        same = [m for m in earlier if round0_labels_key(run_config(config, m, seed)) == key]
-        if same:
+        same = _sharing_round0(config, method, seed)
+        if same and result["rounds"] and not result["rounds"][0]["episodes_played"]:
             sources[(method, seed)] = same[0]
     return sources
 
